@@ -1,0 +1,1 @@
+"""Assignment specs, one folder per assignment: its problems, points, class contract and data."""

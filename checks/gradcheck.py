@@ -1,0 +1,54 @@
+"""The one finite-difference helper: centred differences of a scalar loss.
+
+For outputs y_j(θ) and upstream gradients u_j, the loss is L = Σ_j u_j · y_j
+and, for each entry θ_i,
+
+    dL/dθ_i ≈ Σ_j u_j · (y_j(θ_i + ε) - y_j(θ_i - ε)) / (2ε)
+
+Differences are taken per output entry before the weighted sum, so rounding
+scales with each y_j rather than with L; and the step is divided by the
+difference of the perturbed values as stored, not by 2ε.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.float64]
+Outputs = Sequence[Array | None]
+
+
+def numerical_gradient(f: Callable[[], Outputs], theta: Array, upstream: Outputs, *, eps: float = 1e-6) -> Array:
+    """dL/dθ for ``theta``, an array that ``f`` reads each time it is called.
+
+    ``theta`` is perturbed in place, one entry at a time, and restored before
+    returning; it must be a writeable float64 array owned by the caller.
+    ``f()`` returns the outputs y_j; an output or upstream entry that is None
+    is left out of L.
+    """
+    if theta.dtype != np.float64 or not theta.flags.writeable:
+        raise ValueError(f"theta must be a writeable float64 array; got dtype {theta.dtype}, writeable={theta.flags.writeable}")
+    pairs = [k for k, u in enumerate(upstream) if u is not None]
+    flat = theta.reshape(-1)
+    if not np.shares_memory(flat, theta):
+        raise ValueError("theta must be contiguous so that it can be perturbed in place")
+    grad = np.zeros(theta.size)
+    for i in range(theta.size):
+        old = flat[i]
+        flat[i] = old + eps
+        plus = f()
+        high = flat[i]
+        flat[i] = old - eps
+        minus = f()
+        step = high - flat[i]
+        flat[i] = old
+        grad[i] = sum(np.vdot(upstream[k], plus[k] - minus[k]) for k in pairs) / step
+    return grad.reshape(theta.shape)
+
+
+def numerical_gradients(f: Callable[[], Outputs], thetas: Mapping[str, Array], upstream: Outputs, *, eps: float = 1e-6) -> dict[str, Array]:
+    """``numerical_gradient`` for each named array that ``f`` reads."""
+    return {name: numerical_gradient(f, theta, upstream, eps=eps) for name, theta in thetas.items()}

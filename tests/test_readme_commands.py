@@ -1,0 +1,22 @@
+"""The README opens with its two commands, and CI runs the second one verbatim."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands():
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "README.md").read_text(), re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_the_readme_opens_with_exactly_two_commands_install_and_run_then_install_and_test():
+    run, test = readme_commands()
+    assert run.startswith("python3 -m pip install .") and "grader.py" in run
+    assert ".[test]" in test and "pytest" in test
+
+
+def test_ci_runs_the_readmes_test_command_verbatim():
+    ci_lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert readme_commands()[1] in ci_lines
