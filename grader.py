@@ -1,6 +1,6 @@
 """Command line for the RNN grading suite.
 
-    python grader.py demo    the Sprint 22 small-array experiment: the NumPy reference next to torch
+python grader.py demo    the Sprint 22 small-array experiment: the NumPy reference next to torch
 """
 
 from __future__ import annotations

@@ -64,10 +64,19 @@ def compare_all(expected, received, *, atol: float, rtol: float, name: str = "")
         if not isinstance(received, Mapping) or set(received) != set(expected):
             got = sorted(received) if isinstance(received, Mapping) else type(received).__name__
             return [Mismatch(name or "value", f"{name or 'value'} has keys {got}; expected {sorted(expected)}")]
-        return [m for k in expected for m in compare_all(expected[k], received[k], atol=atol, rtol=rtol, name=f"{name}[{k!r}]" if name else str(k))]
+        return [
+            m
+            for k in expected
+            for m in compare_all(expected[k], received[k], atol=atol, rtol=rtol, name=f"{name}[{k!r}]" if name else str(k))
+        ]
     if isinstance(expected, Sequence) and not isinstance(expected, str):
         if not isinstance(received, Sequence) or len(received) != len(expected):
-            return [Mismatch(name, f"{name} has {len(received) if isinstance(received, Sequence) else type(received).__name__} entries; expected {len(expected)}")]
+            return [
+                Mismatch(
+                    name,
+                    f"{name} has {len(received) if isinstance(received, Sequence) else type(received).__name__} entries; expected {len(expected)}",
+                )
+            ]
         return [m for i, (e, r) in enumerate(zip(expected, received)) for m in compare_all(e, r, atol=atol, rtol=rtol, name=f"{name}[{i}]")]
     if expected is None or received is None:
         return [] if expected is received else [Mismatch(name, f"{name} is {received!r}; expected {expected!r}")]

@@ -76,9 +76,7 @@ def _check_kind(kind: str) -> str:
     return kind
 
 
-def dims(
-    *, batch: Range = (1, 6), steps: Range = (1, 6), features: Range = (1, 6), hidden: Range = (1, 6)
-) -> st.SearchStrategy[Dims]:
+def dims(*, batch: Range = (1, 6), steps: Range = (1, 6), features: Range = (1, 6), hidden: Range = (1, 6)) -> st.SearchStrategy[Dims]:
     """(N, T, D, H), each drawn from its inclusive (min, max) range; shrinks towards the minimums."""
     ranges = [_check_range(n, v) for n, v in (("batch", batch), ("steps", steps), ("features", features), ("hidden", hidden))]
     return st.builds(Dims, *(st.integers(low, high) for low, high in ranges))
@@ -135,7 +133,9 @@ def cell_cases(
     (True), never (False, meaning zeros) or either way (None).
     """
     _check_kind(kind)
-    return _cell_cases(kind, dims() if shape is None else shape, _check_bound("bound", bound), _check_bound("weight_bound", weight_bound), h0, c0)
+    return _cell_cases(
+        kind, dims() if shape is None else shape, _check_bound("bound", bound), _check_bound("weight_bound", weight_bound), h0, c0
+    )
 
 
 @st.composite
@@ -169,4 +169,11 @@ def stack_cases(
     _check_kind(kind)
     if not isinstance(num_layers, int) or num_layers < 1:
         raise ValueError(f"num_layers={num_layers!r} should be an integer of at least 1")
-    return _stack_cases(kind, num_layers, bool(bidirectional), dims() if shape is None else shape, _check_bound("bound", bound), _check_bound("weight_bound", weight_bound))
+    return _stack_cases(
+        kind,
+        num_layers,
+        bool(bidirectional),
+        dims() if shape is None else shape,
+        _check_bound("bound", bound),
+        _check_bound("weight_bound", weight_bound),
+    )

@@ -51,7 +51,10 @@ def _sigmoid_stack(x: torch.Tensor, weights: Mapping[str, torch.Tensor], h0: tor
             h, hs = h0[k], []
             for t in range(seq.shape[1]):
                 h = torch.sigmoid(
-                    seq[:, t] @ weights["weight_ih" + sfx].T + weights["bias_ih" + sfx] + h @ weights["weight_hh" + sfx].T + weights["bias_hh" + sfx]
+                    seq[:, t] @ weights["weight_ih" + sfx].T
+                    + weights["bias_ih" + sfx]
+                    + h @ weights["weight_hh" + sfx].T
+                    + weights["bias_hh" + sfx]
                 )
                 hs.append(h)
             h_n.append(h)

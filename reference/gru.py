@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from reference import validation
+from reference import through_time, validation
 from reference.activations import sigmoid_inplace
 
 Array = npt.NDArray[np.float64]
@@ -155,7 +155,6 @@ def forward(x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None) -> 
 def backward(dhs: npt.ArrayLike, cache: Cache) -> dict[str, Array]:
     """dhs (N, T, H), dL/dh_t from above at every step -> grads Wx, Wh, bx, bh, x (N, T, D), h0 (N, H)."""
     T, N, H = cache.hs.shape
-    D = cache.x.shape[-1]
     dhs = validation.gradient("dhs", dhs, (N, T, H)).transpose(1, 0, 2)
     p = cache.params
     du, dv = np.empty_like(cache.gates), np.empty_like(cache.gates)
@@ -168,16 +167,12 @@ def backward(dhs: npt.ArrayLike, cache: Cache) -> dict[str, Array]:
         # dh_{t-1} = dh_t z + dv Whᵀ
         np.matmul(dv[t], WhT, out=dh)
         dh += dh_total * cache.gates[t, :, H : 2 * H]
-    # Weight gradients are sums over steps: one matmul over all (t, n) rows each.
-    du_rows, dv_rows = du.reshape(T * N, 3 * H), dv.reshape(T * N, 3 * H)
-    dWh = cache.h0.T @ dv[0]
-    if T > 1:
-        dWh += cache.hs[:-1].reshape(-1, H).T @ dv[1:].reshape(-1, 3 * H)
+    dWx, dx = through_time.input_grads(cache.x, du, p["Wx"])
     return {
-        "Wx": cache.x.reshape(T * N, D).T @ du_rows,
-        "Wh": dWh,
-        "bx": du_rows.sum(axis=0),
-        "bh": dv_rows.sum(axis=0),
-        "x": (du_rows @ p["Wx"].T).reshape(T, N, D).transpose(1, 0, 2).copy(),
+        "Wx": dWx,
+        "Wh": through_time.recurrent_grad(cache.h0, cache.hs, dv),
+        "bx": du.sum(axis=(0, 1)),
+        "bh": dv.sum(axis=(0, 1)),
+        "x": dx,
         "h0": dh,
     }

@@ -57,10 +57,17 @@ def to_torch(cells: Sequence[Mapping[str, npt.ArrayLike]], *, kind: str, bidirec
     return state
 
 
-def _from_torch(state: Mapping[str, npt.ArrayLike], kind: str, num_layers: int, bidirectional: bool, *, grads: bool) -> list[dict[str, Array]]:
+def _from_torch(
+    state: Mapping[str, npt.ArrayLike], kind: str, num_layers: int, bidirectional: bool, *, grads: bool
+) -> list[dict[str, Array]]:
     validation.choice("kind", kind, KINDS)
     count = num_layers * (2 if bidirectional else 1)
-    missing = [name + sfx for sfx in _suffixes(count, bidirectional) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh") if name + sfx not in state]
+    missing = [
+        name + sfx
+        for sfx in _suffixes(count, bidirectional)
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        if name + sfx not in state
+    ]
     if missing:
         raise ValueError(f"state dict is missing {', '.join(missing)}; check num_layers={num_layers} and bidirectional={bidirectional}")
 
@@ -81,12 +88,16 @@ def _from_torch(state: Mapping[str, npt.ArrayLike], kind: str, num_layers: int, 
     return cells
 
 
-def from_torch(state: Mapping[str, npt.ArrayLike], *, kind: str, num_layers: int = 1, bidirectional: bool = False) -> list[dict[str, Array]]:
+def from_torch(
+    state: Mapping[str, npt.ArrayLike], *, kind: str, num_layers: int = 1, bidirectional: bool = False
+) -> list[dict[str, Array]]:
     """A torch state dict (tensors or arrays) -> reference params, one dict per cell."""
     return _from_torch(state, kind, num_layers, bidirectional, grads=False)
 
 
-def grads_from_torch(grads: Mapping[str, npt.ArrayLike], *, kind: str, num_layers: int = 1, bidirectional: bool = False) -> list[dict[str, Array]]:
+def grads_from_torch(
+    grads: Mapping[str, npt.ArrayLike], *, kind: str, num_layers: int = 1, bidirectional: bool = False
+) -> list[dict[str, Array]]:
     """torch's parameter gradients by name -> reference grads, one dict per cell.
 
     Differs from ``from_torch`` for RNN and LSTM biases: dL/db is the gradient

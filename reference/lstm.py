@@ -32,7 +32,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from reference import validation
+from reference import through_time, validation
 
 Array = npt.NDArray[np.float64]
 Params = dict[str, Array]
@@ -166,9 +166,7 @@ def step_backward(dh: npt.ArrayLike, dc: npt.ArrayLike, cache: StepCache) -> dic
     }
 
 
-def forward(
-    x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0: npt.ArrayLike | None = None
-) -> tuple[Array, Cache]:
+def forward(x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0: npt.ArrayLike | None = None) -> tuple[Array, Cache]:
     """Whole sequence: x (N, T, D), h0 and c0 (N, H) or None for zeros -> hs (N, T, H).
 
     The last cell state is ``cache.cs[-1]``.
@@ -198,7 +196,6 @@ def backward(dhs: npt.ArrayLike, cache: Cache, dc_last: npt.ArrayLike | None = N
     Returns grads Wx, Wh, b, x (N, T, D), h0 (N, H), c0 (N, H).
     """
     T, N, H = cache.hs.shape
-    D = cache.x.shape[-1]
     dhs = validation.gradient("dhs", dhs, (N, T, H)).transpose(1, 0, 2)
     dc = np.zeros((N, H)) if dc_last is None else np.array(validation.gradient("dc_last", dc_last, (N, H)))
     p = cache.params
@@ -210,16 +207,12 @@ def backward(dhs: npt.ArrayLike, cache: Cache, dc_last: npt.ArrayLike | None = N
         np.add(dhs[t], dh, out=dh_total)
         _retreat(dh_total, dc, cache.gates[t], da[t], cache.cs[t - 1] if t else cache.c0, cache.tcs[t])
         np.matmul(da[t], WhT, out=dh)
-    # Weight gradients are sums over steps: one matmul over all (t, n) rows each.
-    da_rows = da.reshape(T * N, 4 * H)
-    dWh = cache.h0.T @ da[0]
-    if T > 1:
-        dWh += cache.hs[:-1].reshape(-1, H).T @ da[1:].reshape(-1, 4 * H)
+    dWx, dx = through_time.input_grads(cache.x, da, p["Wx"])
     return {
-        "Wx": cache.x.reshape(T * N, D).T @ da_rows,
-        "Wh": dWh,
-        "b": da_rows.sum(axis=0),
-        "x": (da_rows @ p["Wx"].T).reshape(T, N, D).transpose(1, 0, 2).copy(),
+        "Wx": dWx,
+        "Wh": through_time.recurrent_grad(cache.h0, cache.hs, da),
+        "b": da.sum(axis=(0, 1)),
+        "x": dx,
         "h0": dh,
         "c0": dc,
     }

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from reference import validation
+from reference import through_time, validation
 from reference.activations import ACTIVATIONS
 
 Array = npt.NDArray[np.float64]
@@ -116,7 +116,6 @@ def forward(x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, act
 def backward(dhs: npt.ArrayLike, cache: Cache) -> dict[str, Array]:
     """dhs (N, T, H), dL/dh_t from above at every step -> grads Wx, Wh, b, x (N, T, D), h0 (N, H)."""
     T, N, H = cache.hs.shape
-    D = cache.x.shape[-1]
     dhs = validation.gradient("dhs", dhs, (N, T, H)).transpose(1, 0, 2)
     p = cache.params
     # da starts as act'(a_t) for every step, from the cached outputs, and each
@@ -128,15 +127,5 @@ def backward(dhs: npt.ArrayLike, cache: Cache) -> dict[str, Array]:
         np.add(dhs[t], dh, out=dh_total)
         da[t] *= dh_total
         np.matmul(da[t], WhT, out=dh)
-    # Weight gradients are sums over steps: one matmul over all (t, n) rows each.
-    da_rows = da.reshape(T * N, H)
-    dWh = cache.h0.T @ da[0]
-    if T > 1:
-        dWh += cache.hs[:-1].reshape(-1, H).T @ da[1:].reshape(-1, H)
-    return {
-        "Wx": cache.x.reshape(T * N, D).T @ da_rows,
-        "Wh": dWh,
-        "b": da_rows.sum(axis=0),
-        "x": (da_rows @ p["Wx"].T).reshape(T, N, D).transpose(1, 0, 2).copy(),
-        "h0": dh,
-    }
+    dWx, dx = through_time.input_grads(cache.x, da, p["Wx"])
+    return {"Wx": dWx, "Wh": through_time.recurrent_grad(cache.h0, cache.hs, da), "b": da.sum(axis=(0, 1)), "x": dx, "h0": dh}

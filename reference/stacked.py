@@ -26,7 +26,6 @@ import numpy as np
 import numpy.typing as npt
 
 from reference import gru, lstm, rnn, validation
-from reference.layout import KINDS as GATES
 from reference.activations import ACTIVATIONS
 
 Array = npt.NDArray[np.float64]

@@ -51,13 +51,15 @@ def cell_params(
     wanted = param_shapes(1, 1)
     missing = [key for key in wanted if key not in given]
     if missing:
-        raise ValueError(
-            f"{name} is missing {', '.join(repr(k) for k in missing)}; expected keys {', '.join(repr(k) for k in wanted)}"
-        )
+        raise ValueError(f"{name} is missing {', '.join(repr(k) for k in missing)}; expected keys {', '.join(repr(k) for k in wanted)}")
     gates = wanted["Wh"][1]
     wh = np.shape(given["Wh"])
     if len(wh) != 2 or wh[0] == 0 or wh[1] != gates * wh[0]:
-        raise ValueError(f"{name}['Wh'] has shape {_fmt(wh)}; expected (H, {gates}*H)" if gates > 1 else f"{name}['Wh'] has shape {_fmt(wh)}; expected (H, H)")
+        raise ValueError(
+            f"{name}['Wh'] has shape {_fmt(wh)}; expected (H, {gates}*H)"
+            if gates > 1
+            else f"{name}['Wh'] has shape {_fmt(wh)}; expected (H, H)"
+        )
     H = int(wh[0])
     out = {}
     for key, shape in param_shapes(D, H).items():

@@ -13,7 +13,12 @@ BAD = [
     ("negative-bound", lambda: strategies.arrays((2,), bound=-1.0), ValueError, "bound=-1.0 should be a finite number above 0"),
     ("infinite-weight-bound", lambda: strategies.cell_cases(kind="rnn", weight_bound=float("inf")), ValueError, "weight_bound=inf"),
     ("unknown-kind", lambda: strategies.cell_cases(kind="elman"), ValueError, "kind='elman' is not one of 'rnn', 'lstm', 'gru'"),
-    ("zero-layers", lambda: strategies.stack_cases(kind="gru", num_layers=0), ValueError, "num_layers=0 should be an integer of at least 1"),
+    (
+        "zero-layers",
+        lambda: strategies.stack_cases(kind="gru", num_layers=0),
+        ValueError,
+        "num_layers=0 should be an integer of at least 1",
+    ),
 ]
 
 

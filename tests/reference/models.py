@@ -39,7 +39,6 @@ def run_cell(kind, activation, case) -> Result:
     """One cell of the reference, forward then backward, on a ``CellCase``."""
     hs, cache = stacked.cell_forward(kind, case.x, case.params, case.h0, case.c0, activation)
     grads = stacked.cell_backward(kind, case.dhs, cache, case.dc_last)
-    N, H = hs.shape[0], hs.shape[-1]
     layered = {"x": grads.pop("x"), "h0": grads.pop("h0")[None], "cells": [grads]}
     if kind == "lstm":
         layered["c0"] = grads.pop("c0")[None]
@@ -62,7 +61,14 @@ def torch_cell(kind, activation, case):
         return None if a is None else a[None]
 
     return torch_parity.run(
-        case.x, [case.params], kind=kind, dout=case.dhs, h0=layered(case.h0), c0=layered(case.c0), dc_n=layered(case.dc_last), activation=activation
+        case.x,
+        [case.params],
+        kind=kind,
+        dout=case.dhs,
+        h0=layered(case.h0),
+        c0=layered(case.c0),
+        dc_n=layered(case.dc_last),
+        activation=activation,
     )
 
 
@@ -70,6 +76,14 @@ def torch_stack(kind, activation, bidirectional, case):
     from checks import torch_parity
 
     return torch_parity.run(
-        case.x, case.cells, kind=kind, dout=case.dout, bidirectional=bidirectional,
-        h0=case.h0, c0=case.c0, dh_n=case.dh_n, dc_n=case.dc_n, activation=activation,
+        case.x,
+        case.cells,
+        kind=kind,
+        dout=case.dout,
+        bidirectional=bidirectional,
+        h0=case.h0,
+        c0=case.c0,
+        dh_n=case.dh_n,
+        dc_n=case.dc_n,
+        activation=activation,
     )

@@ -56,10 +56,21 @@ def test_from_torch_reads_a_torch_module_with_both_biases_set(config):
 
 
 def test_rnn_and_lstm_biases_fold_into_one_and_the_gru_keeps_both():
-    state = {"weight_ih_l0": np.zeros((4, 1)), "weight_hh_l0": np.zeros((4, 4)), "bias_ih_l0": np.full(4, 1.0), "bias_hh_l0": np.full(4, 2.0)}
+    state = {
+        "weight_ih_l0": np.zeros((4, 1)),
+        "weight_hh_l0": np.zeros((4, 4)),
+        "bias_ih_l0": np.full(4, 1.0),
+        "bias_hh_l0": np.full(4, 2.0),
+    }
     assert np.array_equal(layout.from_torch(state, kind="rnn")[0]["b"], np.full(4, 3.0))
     assert np.array_equal(layout.grads_from_torch(state, kind="rnn")[0]["b"], np.full(4, 1.0))
-    gru_state = {**state, "weight_ih_l0": np.zeros((12, 1)), "weight_hh_l0": np.zeros((12, 4)), "bias_ih_l0": np.ones(12), "bias_hh_l0": np.full(12, 2.0)}
+    gru_state = {
+        **state,
+        "weight_ih_l0": np.zeros((12, 1)),
+        "weight_hh_l0": np.zeros((12, 4)),
+        "bias_ih_l0": np.ones(12),
+        "bias_hh_l0": np.full(12, 2.0),
+    }
     cell = layout.from_torch(gru_state, kind="gru")[0]
     assert np.array_equal(cell["bx"], np.ones(12)) and np.array_equal(cell["bh"], np.full(12, 2.0))
 
