@@ -1,44 +1,176 @@
-"""Command line for the RNN grading suite.
+"""Grade recurrent-network assignments written from scratch in NumPy.
 
-python grader.py demo    the Sprint 22 small-array experiment: the NumPy reference next to torch
+    python grader.py grade PATH --assignment dic-sprint22 --out DIR [--seed N] [--max-examples N]
+                                [--timeout S] [--memory MB] [--fail-under PCT]
+    python grader.py check PATH [--assignment dic-sprint22]      the student's quick self-check
+    python grader.py list                                        the assignments
+
+From Python: ``grader.grade(path, "dic-sprint22", out="report") -> Report``.
+
+A grading flows load -> worker -> checks -> score -> reports: ``grading.load``
+reads the submission, ``grading.worker`` runs it in an isolated process,
+``checks`` holds the properties, ``grading.score`` runs them problem by
+problem, and ``grading.reports`` writes the files.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-import numpy as np
+import assignments
+from checks.property import Runs
+from grading import load
+from grading.report import Report
+from grading.reports import write_all
+from grading.score import DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits, score
+
+DEFAULT_ASSIGNMENT = "dic-sprint22"
+GRADE_EXAMPLES = 100
+CHECK_EXAMPLES = 15
 
 
-def demo() -> int:
-    """Print the reference's last hidden state for Sprint 22's small-array experiment next to torch's."""
-    from assignments.dic_sprint22 import EXPECTED_LAST_H, small_array_experiment
-    from checks import torch_parity
-    from reference import rnn
+def grade(
+    path: str | Path,
+    assignment: str = DEFAULT_ASSIGNMENT,
+    *,
+    out: str | Path | None = None,
+    seed: int = 0,
+    max_examples: int = GRADE_EXAMPLES,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY // 2**20,
+    use_torch: bool = True,
+) -> Report:
+    """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given."""
+    spec = assignments.get(assignment)
+    submission = load.load(path, tuple(c.cls for c in spec.contracts))
+    report = score(
+        spec,
+        submission,
+        runs=Runs(seed=seed, max_examples=max_examples),
+        limits=Limits(timeout=timeout, memory_bytes=int(memory_mb) * 2**20),
+        use_torch=use_torch,
+    )
+    if out is not None:
+        write_all(report, out)
+    return report
 
-    data = small_array_experiment()
-    params = {k: data[k] for k in ("Wx", "Wh", "b")}
-    hs, _ = rnn.forward(data["x"], params, h0=data["h0"])
-    torch_run = torch_parity.run(data["x"], [params], kind="rnn", h0=data["h0"][None], dout=np.zeros_like(hs))
-    np.set_printoptions(precision=8, floatmode="fixed")
-    print("Sprint 22 small-array experiment: x (1, 3, 2), Wx (2, 4), Wh (4, 4), b (4,), h0 = zeros")
-    print(f"  reference last h: {hs[:, -1]}")
-    print(f"  torch.nn.RNN:     {torch_run.out[:, -1]}")
-    print(f"  course expects:   {EXPECTED_LAST_H}")
-    agree = np.allclose(hs[:, -1], torch_run.out[:, -1], atol=1e-12, rtol=0) and np.allclose(hs[:, -1], EXPECTED_LAST_H, atol=5e-9, rtol=0)
-    print("  all three agree" if agree else "  MISMATCH")
-    return 0 if agree else 1
+
+def check(path: str | Path, assignment: str = DEFAULT_ASSIGNMENT, *, seed: int = 0, max_examples: int = CHECK_EXAMPLES) -> Report:
+    """The quick self-check: fewer examples and no torch parity (the reference checks cover the same values)."""
+    return grade(path, assignment, seed=seed, max_examples=max_examples, use_torch=False)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line, exit 2
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1; give at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; seeds are 0 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} seconds is not above 0")
+    return value
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not between 0 and 100")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="grader.py", description="Property-based grading of recurrent networks written from scratch.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument("path", help="a .py file, an .ipynb notebook, or a folder (a submission repository)")
+    common.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help=f"assignment name (default {DEFAULT_ASSIGNMENT}; see `list`)")
+    common.add_argument("--seed", type=_seed, default=0, help="seed of the generated cases (default 0)")
+    grade_cmd = commands.add_parser(
+        "grade", parents=[common], help="grade a submission and write report.json, report.md, junit.xml, results.json"
+    )
+    grade_cmd.add_argument("--out", required=True, help="folder for the reports")
+    grade_cmd.add_argument(
+        "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
+    )
+    grade_cmd.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help=f"seconds per problem (default {DEFAULT_TIMEOUT:g})")
+    grade_cmd.add_argument(
+        "--memory", type=_positive_int, default=DEFAULT_MEMORY // 2**20, help="the worker's memory limit in MiB (default 2048)"
+    )
+    grade_cmd.add_argument("--fail-under", type=_percent, help="exit 1 when the score is below this percentage")
+    check_cmd = commands.add_parser("check", parents=[common], help="the student's quick self-check, printed to the terminal")
+    check_cmd.add_argument(
+        "--max-examples", type=_positive_int, default=CHECK_EXAMPLES, help=f"cases per property (default {CHECK_EXAMPLES})"
+    )
+    commands.add_parser("list", help="list the assignments")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="grader.py", description="Property-based grading of scratch RNN assignments.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="print the Sprint 22 small-array experiment: the reference next to torch")
+    parser = _parser()
     args = parser.parse_args(argv)
-    if args.command == "demo":
-        return demo()
-    return 2
+    if args.command == "list":
+        for name in assignments.names():
+            spec = assignments.get(name)
+            print(f"{name}  {spec.title} ({', '.join(f'{p.id} {p.max_score:g}' for p in spec.problems)})")
+        return 0
+    if args.assignment not in assignments.names():
+        parser.error(f"unknown assignment {args.assignment!r}; known: {', '.join(assignments.names())}")
+    if not Path(args.path).exists():
+        parser.error(f"no such file or folder: {args.path}")
+    if args.command == "check":
+        from grading.reports.terminal import print_summary
+
+        report = check(args.path, args.assignment, seed=args.seed, max_examples=args.max_examples)
+        print_summary(report)
+        return 0 if report.all_passed else 1
+    if args.memory < 256:
+        parser.error(f"--memory {args.memory} MiB is too little; Python and NumPy alone need about 100 MiB, give at least 256")
+    report = grade(
+        args.path,
+        args.assignment,
+        out=args.out,
+        seed=args.seed,
+        max_examples=args.max_examples,
+        timeout=args.timeout,
+        memory_mb=args.memory,
+    )
+    percent = 100 * report.score / report.max_score if report.max_score else 0.0
+    print(f"{report.assignment}: {report.score:g} / {report.max_score:g} ({percent:.0f}%) for {report.submission}; reports in {args.out}")
+    for problem in report.problems:
+        print(f"  {problem.id}: {problem.score:g} / {problem.max_score:g}")
+    if args.fail_under is not None and percent < args.fail_under:
+        print(f"below --fail-under {args.fail_under:g}%")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ class Mismatch:
     received: float | None = None
     abs_error: float | None = None
     rel_error: float | None = None
+    first: tuple = ()  # up to three (index, expected, received) in index order
 
     def __str__(self) -> str:
         return self.message
@@ -50,12 +51,15 @@ def compare(name: str, expected: npt.ArrayLike, received: npt.ArrayLike, *, atol
     e, r, err = float(expected[index]), float(received[index]), float(error[index])
     rel = err / abs(e) if e != 0 else float("inf") if err else 0.0
     where = f" at {_fmt_index(index)}" if expected.ndim else ""
+    first = tuple((tuple(int(i) for i in at), float(expected[tuple(at)]), float(received[tuple(at)])) for at in np.argwhere(~close)[:3])
     message = (
         f"{name}: {int((~close).sum())} of {close.size} entries differ; worst{where}: "
         f"expected {e:.10g}, received {r:.10g} (abs error {err:.2e}, rel error {rel:.2e}; "
         f"tolerance {atol:g} + {rtol:g}*|expected|)"
     )
-    return Mismatch(name, message, index, e, r, err, rel)
+    if expected.ndim and len(first) > 1:
+        message += "; first differing: " + ", ".join(f"{_fmt_index(i)} expected {x:.6g} received {y:.6g}" for i, x, y in first)
+    return Mismatch(name, message, index, e, r, err, rel, first)
 
 
 def compare_all(expected, received, *, atol: float, rtol: float, name: str = "") -> list[Mismatch]:

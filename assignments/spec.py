@@ -1,0 +1,72 @@
+"""The shape of an assignment spec: problems, points, the class each problem grades, and its checks.
+
+An assignment is a short declaration built from these, in its own folder,
+beside its text and starter templates. Everything that runs lives in ``checks``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.layer import Context, LayerContract
+from checks.results import Outcome
+
+PROJECT_PACKAGES = frozenset({"reference", "checks", "grading", "assignments", "grader"})
+SCRATCH_FORBIDDEN = frozenset({"torch", "tensorflow", "keras", "jax", "jaxlib"}) | PROJECT_PACKAGES
+"""Imports refused inside the worker for assignments written from scratch in NumPy."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    points: float
+    run: Callable[[Context], Outcome]
+    torch: bool = False  # needs torch: the quick self-check skips it
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    title: str
+    contract: LayerContract
+    checks: tuple[CheckSpec, ...]
+    required: bool = False
+    bonus: bool = False
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(c.points for c in self.checks))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    name: str
+    title: str
+    folder: Path
+    problems: tuple[Problem, ...]
+    forbidden_imports: frozenset[str] = SCRATCH_FORBIDDEN
+
+    def __post_init__(self) -> None:
+        ids = [p.id for p in self.problems]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"assignment {self.name!r} repeats a problem id: {ids}")
+        for problem in self.problems:
+            names = [c.name for c in problem.checks]
+            if len(set(names)) != len(names) or not names:
+                raise ValueError(f"{self.name} {problem.id} needs checks with distinct names; got {names}")
+            if any(c.points <= 0 for c in problem.checks):
+                raise ValueError(f"{self.name} {problem.id}: every check needs points above 0")
+
+    @property
+    def contracts(self) -> tuple[LayerContract, ...]:
+        """The classes the assignment grades, in problem order."""
+        seen: dict[str, LayerContract] = {}
+        for problem in self.problems:
+            seen.setdefault(problem.contract.cls, problem.contract)
+        return tuple(seen.values())
+
+    @property
+    def max_score(self) -> float:
+        return float(sum(p.max_score for p in self.problems))

@@ -1,0 +1,170 @@
+"""Properties of a student's backward: each gradient against the reference, against torch autograd,
+and against finite differences of the student's own forward.
+
+backward is called on the same object right after its forward, with dH shaped
+like forward's output; dX is its return value and the weight gradients are
+read from the attributes it stores (dWx, dWh, dB for the SimpleRNN).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from checks import layer
+from checks.layer import SEQUENCE, Context
+from checks.property import CheckFailed, Property
+from checks.session import Call
+
+GRADIENT_HINTS = {
+    "dX": "dX_t = da_t · Wxᵀ at every step, where da_t = (dH_t + the dh carried back from step t+1) * (1 - h_t²).",
+    "dWx": "dWx = Σ_t X_tᵀ · da_t: sum over every step, not only the last.",
+    "dWh": "dWh = Σ_t h_(t-1)ᵀ · da_t: pair da_t with the previous step's h (h0 at t = 1), not with h_t.",
+    "dB": "dB = Σ_t Σ_batch da_t: sum over both the batch and the steps; do not average.",
+}
+
+
+def _property(ctx: Context, body) -> Property:
+    """A property over the contract's shared cases, with forward given no initial states."""
+    return layer.layer_property(ctx, lambda case: body(case._replace(h0=None, c0=None)), upstream=True)
+
+
+def _backward_script(ctx: Context, case) -> list:
+    return [
+        *layer.construct(ctx.contract, case),
+        layer.forward_call(ctx.contract, case),
+        Call("backward", (layer.upstream(case, ctx.style),)),
+        layer.get_grads(ctx.contract),
+    ]
+
+
+def _received(ctx: Context, case, done, name: str):
+    """The student's gradient ``name`` from a completed backward script: dX is returned, the rest stored."""
+    value = done[3].value if name == "dX" else done[4].values[name]
+    shape = case.x.shape if name == "dX" else case.params[ctx.contract.grads[name]].shape
+    where = "backward's return value (dX)" if name == "dX" else f"self.{name} after backward"
+    hint = GRADIENT_HINTS.get(name, f"Store {name} in backward, summed over the batch and the steps.")
+    if value.missing:
+        raise CheckFailed(f"{where}: backward did not store {name}", case=case, hint=f"Set self.{name} in backward.")
+    array, warnings = layer.numeric(value, where, shape, case, hint)
+    return value, array, warnings
+
+
+def gradient(name: str):
+    """A check that the student's ``name`` (dX, dWx, ...) equals the reference's for a random dH."""
+
+    def check(ctx: Context) -> Property:
+        def body(case):
+            script = _backward_script(ctx, case)
+            done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
+            value, received, warnings = _received(ctx, case, done, name)
+            expected = layer.expected_backward(ctx.contract, case, ctx.style)[name]
+            layer.require_close(name, expected, received, value, case, GRADIENT_HINTS.get(name, ""))
+            return warnings
+
+        return _property(ctx, body)
+
+    check.__name__ = f"gradient_{name}"
+    check.__doc__ = f"The student's {name} equals the reference's for a random dH."
+    return check
+
+
+def matches_torch(ctx: Context) -> Property:
+    """Every gradient equals torch autograd's through torch.nn.<RNN|LSTM|GRU> with the same weights."""
+    from checks import torch_parity  # torch loads only when a parity check runs
+
+    contract = ctx.contract
+
+    def body(case):
+        script = _backward_script(ctx, case)
+        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
+        dout = case.dhs if ctx.style == SEQUENCE else np.zeros_like(case.dhs)
+        if ctx.style != SEQUENCE:
+            dout[:, -1] = case.dhs[:, -1]
+        run = torch_parity.run(case.x, [case.params], kind=contract.kind, dout=dout)
+        expected = {"dX": run.grads["x"], **{attr: run.grads["cells"][0][key] for attr, key in contract.grads.items()}}
+        warnings = []
+        for name in expected:
+            value, received, found = _received(ctx, case, done, name)
+            warnings += found
+            layer.require_close(f"{name} (torch autograd)", expected[name], received, value, case, GRADIENT_HINTS.get(name, ""))
+        return warnings
+
+    return _property(ctx, body)
+
+
+EPS = 1e-6
+EPS_FLOAT32 = 1e-2
+"""Steps for the finite differences: float64 forwards resolve 1e-6; float32 ones need a coarser step."""
+
+
+def _direction(shape: tuple[int, ...]) -> np.ndarray:
+    """A fixed unit-scale direction per shape, the same on every run."""
+    return np.random.default_rng(sum(shape) * 7919 + len(shape)).uniform(-1, 1, shape)
+
+
+def own_forward(ctx: Context) -> Property:
+    """backward is the derivative of the student's own forward, checked by centred finite differences.
+
+    For each of X and the weights, along a fixed random direction V:
+    Σ dH·(forward(θ + εV) - forward(θ - εV)) / 2ε must equal ⟨grad, V⟩. This
+    tells "backward does not match forward" apart from "forward is wrong".
+    Where the one-sided differences disagree, forward has a kink along V (a
+    ReLU at exactly 0) and has no derivative there, so that direction is not compared.
+    """
+    contract = ctx.contract
+    targets = ("dX", *contract.grads)
+
+    def shape_of(case, target):
+        return case.x.shape if target == "dX" else case.params[contract.grads[target]].shape
+
+    def perturbed(case, target: str, step: float):
+        if target == "dX":
+            return case._replace(x=case.x + step * _direction(case.x.shape))
+        key = contract.grads[target]
+        return case._replace(params={**case.params, key: case.params[key] + step * _direction(case.params[key].shape)})
+
+    def forwards(case, eps: float) -> list:
+        """New, Set, forward for each target and sign: the forward is every third operation."""
+        return [
+            op
+            for t in targets
+            for sign in (1, -1)
+            for op in (
+                *layer.construct(contract, perturbed(case, t, sign * eps)),
+                layer.forward_call(contract, perturbed(case, t, sign * eps)),
+            )
+        ]
+
+    def outputs(case, done, start: int, shape) -> list:
+        return [layer.numeric(done[start + 3 * k + 2].value, "forward's output", shape, case, "")[0] for k in range(2 * len(targets))]
+
+    def body(case):
+        script = [*_backward_script(ctx, case), *forwards(case, EPS)]
+        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
+        dH = layer.upstream(case, ctx.style)
+        base, warnings = layer.numeric(done[2].value, "forward's output", dH.shape, case, "")
+        loose = done[2].value.dtype in ("float32", "float16")
+        eps, moved = EPS, outputs(case, done, 5, dH.shape)
+        if loose:
+            eps, script = EPS_FLOAT32, forwards(case, EPS_FLOAT32)
+            moved = outputs(case, layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style), 0, dH.shape)
+        rtol, atol = (1e-2, 1e-3) if loose else (1e-5, 1e-7)
+        for i, target in enumerate(targets):
+            value, grad, found = _received(ctx, case, done, target)
+            warnings += found
+            plus, minus = moved[2 * i], moved[2 * i + 1]
+            right, left = float(np.vdot(dH, plus - base)) / eps, float(np.vdot(dH, base - minus)) / eps
+            if abs(right - left) > (1e-1 if loose else 1e-3) * max(abs(right), abs(left)) + 100 * atol:
+                continue  # forward has a kink here along this direction (a ReLU at 0): no derivative to compare with
+            numeric, analytic = (right + left) / 2, float(np.vdot(grad, _direction(shape_of(case, target))))
+            if abs(numeric - analytic) > rtol * max(abs(numeric), abs(analytic)) + atol:
+                raise CheckFailed(
+                    f"{target} does not match your own forward: along a fixed random direction, backward gives "
+                    f"{analytic:.8g} but centred finite differences of forward give {numeric:.8g} "
+                    f"(abs error {abs(numeric - analytic):.2e})",
+                    case=case,
+                    hint=f"Your backward is not the derivative of your forward for {target}. {GRADIENT_HINTS.get(target, '')}",
+                )
+        return warnings
+
+    return _property(ctx, body)

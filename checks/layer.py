@@ -1,0 +1,253 @@
+"""A student's recurrent layer class, as the checks see it: its contract, its cases, and how to read its answers.
+
+Shapes in the course's words: X (batch, n_sequences, n_features) is (N, T, D);
+the hidden state h (batch, n_nodes) is (N, H).
+
+The contract names the class, the reference model it must equal, and how its
+attributes map onto the reference's params. Checks construct the class with
+``(n_features, n_nodes)``, set the weights as attributes, and call ``forward``
+(then ``backward`` on the same object), always through a ``Session``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from hypothesis import strategies as st
+
+from checks import strategies
+from checks.compare import compare
+from checks.property import CheckFailed, Property
+from checks.session import Call, Done, Get, New, Raised, Reply, Set, Value
+from checks.strategies import CellCase
+from reference import stacked
+
+Array = npt.NDArray[np.float64]
+
+SEQUENCE, LAST = "sequence", "last"
+"""forward's two return styles: every step (N, T, H), or only the last h (N, H)."""
+
+FLOAT64_TOL = {"atol": 1e-9, "rtol": 1e-7}
+FLOAT32_TOL = {"atol": 1e-4, "rtol": 1e-3}
+
+
+@dataclass(frozen=True)
+class LayerContract:
+    """What a submission's layer class must be.
+
+    ``weights`` and ``grads`` map the student's attribute names onto the
+    reference's param keys, e.g. ``{"Wx": "Wx", "Wh": "Wh", "B": "b"}``;
+    ``states`` are forward's keyword names for the initial states.
+    """
+
+    cls: str
+    kind: str
+    weights: Mapping[str, str]
+    grads: Mapping[str, str]
+    states: tuple[str, ...] = ("h0",)
+
+    def student_weights(self, params: Mapping[str, Array]) -> dict[str, Array]:
+        return {attr: params[key] for attr, key in self.weights.items()}
+
+
+@functools.lru_cache(maxsize=None)
+def case_strategy(kind: str) -> st.SearchStrategy[CellCase]:
+    """Cases in the assignments' ranges: batch 1-4, n_sequences 1-6, n_features 1-5, n_nodes 1-6, values k/16 in [-1, 1].
+
+    Initial states are always drawn; a check that calls forward without them
+    drops them. One strategy object per kind, so that a problem's checks can
+    sweep the same cases together.
+    """
+    shape = strategies.dims(batch=(1, 4), steps=(1, 6), features=(1, 5), hidden=(1, 6))
+    return strategies.cell_cases(kind=kind, shape=shape, h0=True, c0=True, grid=True)
+
+
+EXPLICIT_DIMS = ((2, 3, 2, 3), (3, 4, 5, 2))
+"""Shapes every property also runs: batch >= 2, n_sequences >= 3, n_features != n_nodes."""
+
+
+def explicit_cases(contract: LayerContract, *, seed: int, with_states: bool = True) -> list[CellCase]:
+    rng = np.random.default_rng(seed)
+    cases = []
+    for N, T, D, H in EXPLICIT_DIMS:
+        params = {k: rng.uniform(-1, 1, shape) for k, shape in stacked.CELLS[contract.kind].param_shapes(D, H).items()}
+        lstm = contract.kind == "lstm"
+        cases.append(
+            CellCase(
+                x=rng.uniform(-1, 1, (N, T, D)),
+                params=params,
+                h0=rng.uniform(-1, 1, (N, H)) if with_states else None,
+                c0=rng.uniform(-1, 1, (N, H)) if with_states and lstm else None,
+                dhs=rng.uniform(-1, 1, (N, T, H)),
+                dc_last=None,
+            )
+        )
+    return cases
+
+
+def dims(case: CellCase) -> tuple[int, int, int, int]:
+    N, T, D = case.x.shape
+    return N, T, D, case.params["Wh"].shape[0]
+
+
+def size(case: CellCase) -> int:
+    return int(case.x.size + sum(p.size for p in case.params.values()))
+
+
+def construct(contract: LayerContract, case: CellCase) -> list:
+    _, _, D, H = dims(case)
+    return [New(contract.cls, (D, H)), Set(contract.student_weights(case.params))]
+
+
+def state_kwargs(contract: LayerContract, case: CellCase) -> dict[str, Array]:
+    """forward's keyword states for a case: only those the case gives, so that h0=None means 'not passed'."""
+    given = {"h0": case.h0, "c0": case.c0}
+    return {name: given[name] for name in contract.states if given.get(name) is not None}
+
+
+def forward_call(contract: LayerContract, case: CellCase, *, echo: bool = False) -> Call:
+    return Call("forward", (case.x,), state_kwargs(contract, case), echo=echo)
+
+
+def expected_forward(contract: LayerContract, case: CellCase, style: str) -> Array:
+    hs, _ = stacked.cell_forward(contract.kind, case.x, case.params, case.h0, case.c0)
+    return hs if style == SEQUENCE else hs[:, -1]
+
+
+def upstream(case: CellCase, style: str) -> Array:
+    """dH as backward receives it: shaped like forward's output."""
+    return case.dhs if style == SEQUENCE else case.dhs[:, -1]
+
+
+def expected_backward(contract: LayerContract, case: CellCase, style: str) -> dict[str, Array]:
+    """The reference's gradients under the student's names, plus dX."""
+    dhs = case.dhs if style == SEQUENCE else np.zeros_like(case.dhs)
+    if style == LAST:
+        dhs[:, -1] = case.dhs[:, -1]
+    _, cache = stacked.cell_forward(contract.kind, case.x, case.params, case.h0, case.c0)
+    grads = stacked.cell_backward(contract.kind, dhs, cache)
+    return {"dX": grads["x"], **{attr: grads[key] for attr, key in contract.grads.items()}}
+
+
+def output_shape(case: CellCase, style: str) -> tuple[int, ...]:
+    N, T, _, H = dims(case)
+    return (N, T, H) if style == SEQUENCE else (N, H)
+
+
+def describe_style(style: str) -> str:
+    return "every step (batch, n_sequences, n_nodes)" if style == SEQUENCE else "only the last h (batch, n_nodes)"
+
+
+def _fmt(a: Array) -> str:
+    return np.array2string(
+        np.asarray(a), precision=6, separator=", ", suppress_small=True, max_line_width=110, threshold=120, floatmode="maxprec"
+    )
+
+
+def describe_case(contract: LayerContract, case: CellCase, style: str, *, with_upstream: bool = False) -> str:
+    """A case printed compactly, with the student's names for everything."""
+    N, T, D, H = dims(case)
+    lines = [f"X (batch={N}, n_sequences={T}, n_features={D}) = {_fmt(case.x)}"]
+    for attr, key in contract.weights.items():
+        lines.append(f"{attr} {case.params[key].shape} = {_fmt(case.params[key])}")
+    for name in contract.states:
+        state = {"h0": case.h0, "c0": case.c0}[name]
+        lines.append(f"{name} = not passed (zeros)" if state is None else f"{name} {state.shape} = {_fmt(state)}")
+    if with_upstream:
+        dH = upstream(case, style)
+        lines.append(f"dH {dH.shape} = {_fmt(dH)}")
+    return "\n".join(lines)
+
+
+HINTS = (
+    ("unexpected keyword argument 'h0'", "Give forward an h0 keyword: def forward(self, X, h0=None), with zeros when h0 is None."),
+    ("unexpected keyword argument 'c0'", "Give forward a c0 keyword: def forward(self, X, h0=None, c0=None), with zeros when c0 is None."),
+    (
+        "has no attribute 'update'",
+        "backward calls self.optimizer.update, but no optimizer was given: guard it with `if self.optimizer is not None`.",
+    ),
+    ("has no method backward", "Add backward(self, dH): it returns dX and stores the weight gradients."),
+    ("NotImplementedError", "This method is still the starter's placeholder: write it."),
+    ("matmul", "Check the shapes of each product: X[:, t] is (batch, n_features) and Wx is (n_features, n_nodes)."),
+    ("shapes", "Check the shapes of each product: X[:, t] is (batch, n_features) and Wx is (n_features, n_nodes)."),
+)
+
+
+def hint_for(raised: Raised, contract: LayerContract) -> str:
+    text = f"{raised.type}: {raised.message}"
+    for fragment, hint in HINTS:
+        if fragment in text:
+            return hint
+    if raised.type == "AttributeError" and any(f"'{w}'" in raised.message for w in contract.weights):
+        names = ", ".join(contract.weights)
+        return f"The grader sets {names} as attributes after construction; read the weights from self.{next(iter(contract.weights))} and the others."
+    if raised.type == "NameError" and "defines no class" in raised.message:
+        return f"Define class {contract.cls} at the top level of your file or notebook."
+    return f"Run the case above through your {raised.op} by hand and read the traceback."
+
+
+def completed(replies: list[Reply], expected_count: int, contract: LayerContract, case: CellCase, style: str) -> list[Done]:
+    """The replies, or CheckFailed (status error) naming the operation that raised."""
+    for reply in replies:
+        if isinstance(reply, Raised):
+            raise CheckFailed(reply.describe(), case=case, hint=hint_for(reply, contract), status="error")
+    if len(replies) < expected_count:
+        raise CheckFailed("the worker answered fewer operations than it was sent", case=case, status="error")
+    return replies  # type: ignore[return-value]
+
+
+def numeric(value: Value, what: str, shape: tuple[int, ...], case: CellCase, hint: str) -> tuple[Array, list[str]]:
+    """A received value as a float64 array of ``shape``, with a warning for float32; else CheckFailed."""
+    if value.array is None:
+        raise CheckFailed(f"{what} is {value.describe()}; expected an ndarray of shape {shape}", case=case, hint=hint)
+    if value.array.shape != shape:
+        raise CheckFailed(f"{what} has shape {value.array.shape}; expected {shape}", case=case, hint=hint)
+    if not np.isfinite(value.array).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(value.array))[0])
+        raise CheckFailed(f"{what} holds {value.array[bad]} at {list(bad)}; expected finite values", case=case, hint=hint)
+    warnings = []
+    if value.dtype in ("float32", "float16"):
+        warnings.append(f"{what} is {value.dtype}; it was compared with a {value.dtype} tolerance. Compute in float64 for exact results.")
+    if value.type != "ndarray":
+        warnings.append(f"{what} is a {value.type}, not an ndarray; it was converted for checking.")
+    return value.array, warnings
+
+
+def tolerance(value: Value) -> dict[str, float]:
+    return FLOAT32_TOL if value.dtype in ("float32", "float16") else FLOAT64_TOL
+
+
+def require_close(name: str, expected: Array, received: Array, value: Value, case: CellCase, hint: str) -> None:
+    mismatch = compare(name, expected, received, **tolerance(value))
+    if mismatch is not None:
+        raise CheckFailed(str(mismatch), case=case, hint=hint)
+
+
+def get_grads(contract: LayerContract) -> Get:
+    return Get(tuple(contract.grads))
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a layer check needs: where to run, what to expect, and how many cases."""
+
+    session: object  # checks.session.Session
+    contract: LayerContract
+    style: str
+    runs: object  # checks.property.Runs
+
+
+def layer_property(ctx: Context, body, *, upstream: bool = False) -> Property:
+    """A property over the contract's shared cases, printed with the student's names (and dH when ``upstream``)."""
+    contract, style = ctx.contract, ctx.style
+    return Property(
+        case_strategy(contract.kind),
+        body,
+        explicit=explicit_cases(contract, seed=ctx.runs.seed),
+        describe=lambda case: describe_case(contract, case, style, with_upstream=upstream),
+        size=size,
+    )

@@ -1,0 +1,195 @@
+"""Run properties with Hypothesis and turn what happened into Outcomes.
+
+A property is a body, ``body(case)``, that raises ``CheckFailed`` on a wrong
+answer and may return warnings, with the strategy its cases come from.
+Hypothesis draws cases with a fixed seed, so the same seed gives the same
+cases everywhere, and shrinks a failure to the smallest case that still fails.
+Then the body runs on each explicit case too, whatever ``max_examples`` says:
+bugs hide at small shapes, so the explicit cases are the shapes where they cannot.
+
+``WorkerLost`` passes straight through Hypothesis (it is a BaseException). If a
+failure was already seen when the worker is lost, the smallest one seen so far
+is reported as the failure; otherwise the loss goes up to the scorer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from checks.results import ERROR, FAILED, PASSED, Outcome
+from checks.session import WorkerLost
+
+
+@dataclass(frozen=True)
+class Runs:
+    """How many cases a property draws, and from which seed."""
+
+    seed: int = 0
+    max_examples: int = 100
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_examples, int) or self.max_examples < 1:
+            raise ValueError(f"max_examples={self.max_examples!r} should be an integer of at least 1")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed={self.seed!r} should be an integer of at least 0")
+
+
+class CheckFailed(Exception):
+    """A wrong answer on ``case``: what was expected, what came back, and what to try."""
+
+    def __init__(self, message: str, *, case: Any = None, hint: str | None = None, status: str = FAILED):
+        super().__init__(message)
+        self.message, self.case, self.hint, self.status = message, case, hint, status
+
+
+Body = Callable[[Any], Iterable[str] | None]
+
+
+@dataclass(frozen=True)
+class Property:
+    """A property waiting to run: where its cases come from, what it asserts, and how to print a case.
+
+    ``size`` orders failures, so that when the worker is lost while
+    shrinking, the smallest failure seen so far is the one reported.
+    """
+
+    strategy: st.SearchStrategy
+    body: Body
+    explicit: Sequence[Any] = ()
+    describe: Callable[[Any], str] = repr
+    size: Callable[[Any], int] = lambda case: 0
+
+
+def _settings(runs: Runs, phases: tuple) -> settings:
+    return settings(
+        max_examples=runs.max_examples,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        phases=phases,
+        print_blob=False,
+    )
+
+
+def _outcome(failure: CheckFailed, prop: Property, warnings: set[str], extra: str = "") -> Outcome:
+    return Outcome(
+        failure.status,
+        failure.message + extra,
+        None if failure.case is None else prop.describe(failure.case),
+        failure.hint,
+        tuple(sorted(warnings)),
+    )
+
+
+def run_property(prop: Property, runs: Runs) -> Outcome:
+    """Run ``prop`` on drawn cases, shrink any failure to its smallest case, then run the explicit cases."""
+    warnings: set[str] = set()
+    smallest: list[CheckFailed] = []
+
+    def test(case: Any) -> None:
+        try:
+            found = prop.body(case)
+        except CheckFailed as failure:
+            if not smallest or prop.size(case) < prop.size(smallest[0].case):
+                smallest[:] = [failure]
+            raise
+        warnings.update(found or ())
+
+    wrapped = _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(test)))
+    try:
+        wrapped()
+    except CheckFailed as failure:
+        return _outcome(failure, prop, warnings)
+    except WorkerLost as lost:
+        if smallest:
+            return _outcome(smallest[0], prop, warnings, f" (the search for a smaller case stopped: {lost.reason})")
+        raise
+    except Flaky as flaky:
+        inner = next((e for e in getattr(flaky, "exceptions", ()) if isinstance(e, CheckFailed)), None)
+        failure = inner or (smallest[0] if smallest else None)
+        text = "the same input gave different answers on different runs; is state kept between calls or objects?"
+        if failure is None:
+            return Outcome(FAILED, text, warnings=tuple(sorted(warnings)))
+        return _outcome(
+            CheckFailed(f"{failure.message} ({text})", case=failure.case, hint=failure.hint, status=failure.status), prop, warnings
+        )
+    except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
+        return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it")
+    return _explicit(prop, warnings) or Outcome(PASSED, warnings=tuple(sorted(warnings)))
+
+
+def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:
+    for case in prop.explicit:
+        try:
+            warnings.update(prop.body(case) or ())
+        except CheckFailed as failure:
+            return _outcome(failure, prop, warnings)
+    return None
+
+
+class Lost(BaseException):
+    """WorkerLost, with the name of the property that was running."""
+
+    def __init__(self, lost: WorkerLost, name: str):
+        super().__init__(lost.reason)
+        self.lost, self.name = lost, name
+
+
+def run_properties(props: dict[str, Property], runs: Runs) -> dict[str, Outcome]:
+    """Run properties that share one strategy: one sweep over the drawn cases, then shrink only what failed.
+
+    The sweep runs every still-passing body on each case, so a correct
+    submission costs one Hypothesis run for all of them. Each property that
+    failed in the sweep then runs alone, with shrinking, for its smallest case.
+    Raises ``Lost`` naming the property that was running when the worker was lost.
+    """
+    strategies_used = {id(p.strategy) for p in props.values()}
+    if len(strategies_used) > 1:
+        raise ValueError(f"run_properties needs one shared strategy; got {len(strategies_used)} for {sorted(props)}")
+    warnings: dict[str, set[str]] = {name: set() for name in props}
+    failed: dict[str, CheckFailed] = {}
+    broken: dict[str, Outcome] = {}
+    running = [""]
+
+    def sweep(case: Any) -> None:
+        for name, prop in props.items():
+            if name in failed:
+                continue
+            running[0] = name
+            try:
+                warnings[name].update(prop.body(case) or ())
+            except CheckFailed as failure:
+                failed[name] = failure
+            except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
+                broken[name] = Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it")
+                failed[name] = CheckFailed(str(error))
+
+    strategy = next(iter(props.values())).strategy
+    wrapped = _settings(runs, (Phase.generate,))(seed(runs.seed)(given(strategy)(sweep)))
+    try:
+        wrapped()
+    except WorkerLost as lost:
+        raise Lost(lost, running[0]) from None
+    outcomes = {}
+    for name, prop in props.items():
+        try:
+            if name in broken:
+                outcomes[name] = broken[name]
+            elif name in failed:
+                solo = run_property(prop, runs)
+                # A failure the solo run cannot reproduce is reported as the sweep saw it, unshrunk.
+                outcomes[name] = solo if solo.status != PASSED else _outcome(failed[name], prop, warnings[name])
+            else:
+                outcomes[name] = _explicit(prop, warnings[name]) or Outcome(PASSED, warnings=tuple(sorted(warnings[name])))
+        except WorkerLost as lost:
+            raise Lost(lost, name) from None
+    return outcomes

@@ -1,0 +1,202 @@
+"""Score a loaded submission: run every problem's checks in the worker, each problem within its own time limit.
+
+Failures of every kind become check results, never exceptions: a submission
+that cannot be read, a class that is missing, a worker that dies or hangs. A
+problem that runs out of time keeps the points its finished checks earned, and
+the next problem starts with a fresh time limit (and, if needed, a fresh worker).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assignments.spec import Assignment, Problem
+from checks import forward
+from checks.layer import Context
+from checks.property import Lost, Property, Runs, run_properties
+from checks.results import ERROR, SKIPPED, TIMEOUT, CheckResult, Outcome
+from checks.session import WorkerLost
+from grading.load import Submission
+from grading.report import ProblemResult, Report
+from grading.worker import WorkerSession
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY = 2 * 2**30
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = DEFAULT_TIMEOUT  # seconds of wall clock per problem (and for loading)
+    memory_bytes: int = DEFAULT_MEMORY
+
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise ValueError(f"timeout={self.timeout!r} should be a number of seconds above 0")
+        if not self.memory_bytes >= 256 * 2**20:
+            raise ValueError(f"memory_bytes={self.memory_bytes!r} is below 256 MiB; Python and NumPy alone need about 100 MiB")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for package in ("rnn-grader", "numpy", "hypothesis", "torch", "nbformat"):
+        try:
+            found[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def _all(problem: Problem, outcome: Outcome) -> ProblemResult:
+    return _result(problem, [CheckResult.scored(c.name, outcome, c.points) for c in problem.checks])
+
+
+def _result(problem: Problem, checks: list[CheckResult]) -> ProblemResult:
+    return ProblemResult(problem.id, problem.title, problem.max_score, tuple(checks), problem.required, problem.bonus)
+
+
+class _Grading:
+    """One grading's state: the session, what loading found, and the return style of each class."""
+
+    def __init__(self, assignment: Assignment, submission: Submission, runs: Runs, limits: Limits, use_torch: bool, progress):
+        self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
+        self.use_torch, self.progress = use_torch, progress
+        self.session = WorkerSession(submission.load_message(), blocked=assignment.forbidden_imports, memory_bytes=limits.memory_bytes)
+        self.warnings: list[str] = list(submission.warnings)
+        self.notes: list[str] = list(submission.notes)
+        self.styles: dict[str, str] = {}
+        self.missing: dict[str, str] = {}  # class -> why it cannot be graded
+
+    def load(self) -> Outcome | None:
+        """Load the submission into the worker; why nothing can be graded, or None."""
+        hint = "Run your file with plain Python first; it must run to the end without errors."
+        if self.submission.error:
+            return Outcome(ERROR, f"the submission could not be read: {self.submission.error}", hint=hint)
+        self.session.deadline = time.monotonic() + self.limits.timeout
+        try:
+            loaded = self.session.load()
+        except WorkerLost as lost:
+            hint = "Loading must not train a model or wait for input: keep long runs under `if __name__ == '__main__':`."
+            return Outcome(TIMEOUT if lost.timeout else ERROR, f"{lost.reason}; nothing could be graded", hint=hint)
+        self.warnings += [w.get("text", str(w)) for w in loaded.warnings]
+        for contract in self.assignment.contracts:
+            if contract.cls not in loaded.classes:
+                found = ", ".join(loaded.classes) or "none"
+                reason = f"no class {contract.cls}; found classes: {found}"
+                syntax = [w for w in loaded.warnings if w.get("type") == "SyntaxError"]
+                if syntax:
+                    reason += f"; {syntax[0].get('text', '')}"
+                self.missing[contract.cls] = reason
+        return None
+
+    def style(self, contract) -> str:
+        if contract.cls not in self.styles:
+            try:
+                style, note = forward.probe_style(self.session, contract)
+            except WorkerLost as lost:
+                style, note = (
+                    "sequence",
+                    f"could not tell {contract.cls}.forward's return style ({lost.reason}); graded as returning every step",
+                )
+            self.styles[contract.cls] = style
+            self.notes.append(note)
+        return self.styles[contract.cls]
+
+    def problem(self, problem: Problem) -> ProblemResult:
+        if problem.contract.cls in self.missing:
+            return _all(
+                problem,
+                Outcome(
+                    ERROR,
+                    self.missing[problem.contract.cls],
+                    hint=f"Define class {problem.contract.cls} with the methods the assignment names.",
+                ),
+            )
+        self.session.deadline = time.monotonic() + self.limits.timeout
+        outcomes: dict[str, Outcome] = {}
+        properties: dict[str, Property] = {}
+        for spec in problem.checks:
+            if spec.torch and not self.use_torch:
+                outcomes[spec.name] = Outcome(
+                    SKIPPED, "torch parity runs in `grader.py grade`; the quick check compares with the reference only"
+                )
+                continue
+            try:
+                made = spec.run(Context(self.session, problem.contract, self.style(problem.contract), self.runs))
+            except WorkerLost as lost:
+                outcomes[spec.name] = self._lost(problem, spec.name, lost)
+                if lost.timeout:
+                    break
+                continue
+            if isinstance(made, Property):
+                properties[spec.name] = made
+            else:
+                outcomes[spec.name] = made
+        while properties and not any(o.status == TIMEOUT for o in outcomes.values()):
+            try:
+                outcomes.update(run_properties(properties, self.runs))
+                properties = {}
+            except Lost as lost:
+                # The check that was running takes the loss; the rest run again in a fresh worker.
+                outcomes[lost.name] = self._lost(problem, lost.name, lost.lost)
+                del properties[lost.name]
+        for spec in problem.checks:
+            if spec.name not in outcomes:
+                running = next((n for n, o in outcomes.items() if o.status == TIMEOUT), "an earlier check")
+                outcomes[spec.name] = Outcome(
+                    TIMEOUT, f"not run: {problem.id} ran out of its {self.limits.timeout:g} s while {running} was running"
+                )
+        results = [CheckResult.scored(spec.name, outcomes[spec.name], spec.points) for spec in problem.checks]
+        if self.progress:
+            for result in results:
+                self.progress(problem, result)
+        return _result(problem, results)
+
+    def _lost(self, problem: Problem, name: str, lost: WorkerLost) -> Outcome:
+        where = f"during {problem.id}: {name}"
+        if lost.timeout:
+            return Outcome(TIMEOUT, f"{lost.reason} {where}", hint="Look for a loop that never ends, or work far beyond these tiny inputs.")
+        return Outcome(ERROR, f"{lost.reason} {where}", hint="The submission crashed the Python process; run this check's input by hand.")
+
+
+def score(
+    assignment: Assignment,
+    submission: Submission,
+    *,
+    runs: Runs = Runs(),
+    limits: Limits = Limits(),
+    use_torch: bool = True,
+    progress: Callable | None = None,
+) -> Report:
+    """Grade ``submission`` against ``assignment``; always returns a Report."""
+    started = time.monotonic()
+    grading = _Grading(assignment, submission, runs, limits, use_torch, progress)
+    try:
+        why_not = grading.load()
+        if why_not:
+            problems = [_all(p, why_not) for p in assignment.problems]
+        else:
+            problems = [grading.problem(p) for p in assignment.problems]
+    finally:
+        stdout, stderr = grading.session.close()
+    refused = grading.session.refused
+    warnings = list(grading.warnings)
+    if refused:
+        warnings.insert(
+            0, f"refused import{'s' if len(refused) > 1 else ''} of {', '.join(refused)}: this assignment is written with NumPy only"
+        )
+    return Report(
+        assignment=assignment.name,
+        submission=str(submission.path),
+        problems=tuple(problems),
+        seed=runs.seed,
+        max_examples=runs.max_examples,
+        versions=versions(),
+        warnings=tuple(warnings),
+        notes=tuple(grading.notes),
+        output={"stdout": stdout, "stderr": stderr},
+        seconds=time.monotonic() - started,
+    )

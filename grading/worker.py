@@ -1,0 +1,257 @@
+"""The grader's side of the worker wall: start the worker process, talk to it, and kill it.
+
+One ``WorkerSession`` serves one grading. It starts a worker on first use,
+loads the submission into it, and runs the checks' scripts. When the worker
+dies or overruns the time it was given, the session kills its whole process
+group, raises ``WorkerLost`` with the reason, and starts a fresh worker (and
+loads the submission again) for the next script.
+
+Limits: address space (``memory_bytes``), one BLAS thread, an empty temporary
+working folder, stdin closed, stdout and stderr drained into capped buffers.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from checks.session import Op, Reply, WorkerLost, reply_from_wire, to_wire
+from grading import protocol
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from grading import worker_main; sys.path.remove({root!r}); worker_main.main()"
+OUTPUT_CAP = 64 * 1024
+"""Bytes of the worker's stdout and of its stderr that are kept; the rest is read and dropped."""
+
+
+def describe_exit(returncode: int | None) -> str:
+    if returncode is None:
+        return "still running"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = "unknown signal"
+        return f"signal {-returncode}, {name}"
+    return f"exit code {returncode}"
+
+
+class _Drain(threading.Thread):
+    """Reads a pipe to its end, keeping the first ``cap`` bytes, so that a print flood never blocks the worker."""
+
+    def __init__(self, fd: int, cap: int):
+        super().__init__(daemon=True)
+        self.fd, self.cap = fd, cap
+        self.kept = bytearray()
+        self.dropped = 0
+
+    def run(self) -> None:
+        try:
+            while chunk := os.read(self.fd, 1 << 16):
+                room = self.cap - len(self.kept)
+                self.kept += chunk[:room]
+                self.dropped += max(0, len(chunk) - room)
+        except OSError:
+            pass
+        finally:
+            os.close(self.fd)
+
+    def text(self) -> str:
+        return self.kept.decode("utf-8", "replace")
+
+
+class WorkerProcess:
+    """One running worker: a process in its own session, two protocol pipes and two drained output pipes."""
+
+    def __init__(self, *, blocked: frozenset[str], memory_bytes: int):
+        self.folder = tempfile.mkdtemp(prefix="rnn-grader-worker-")
+        to_worker_r, self.to_worker = os.pipe()
+        self.from_worker, from_worker_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": self.folder,
+            "TMPDIR": self.folder,
+            "LANG": "C.UTF-8",
+            **{v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
+        }
+
+        def limit() -> None:  # runs in the child between fork and exec
+            if memory_bytes:
+                resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-u",
+                "-c",
+                BOOTSTRAP.format(root=str(ROOT)),
+                str(to_worker_r),
+                str(from_worker_w),
+                ",".join(sorted(blocked)),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out_w,
+            stderr=err_w,
+            cwd=self.folder,
+            env=env,
+            pass_fds=(to_worker_r, from_worker_w),
+            start_new_session=True,
+            preexec_fn=limit,
+        )
+        for fd in (to_worker_r, from_worker_w, out_w, err_w):
+            os.close(fd)
+        self.stdout, self.stderr = _Drain(out_r, OUTPUT_CAP), _Drain(err_r, OUTPUT_CAP)
+        self.stdout.start()
+        self.stderr.start()
+
+    def request(self, message: dict, timeout: float) -> dict:
+        """Send one message and wait for its reply; WorkerLost when the worker dies or overruns ``timeout``."""
+        deadline = time.monotonic() + max(timeout, 0.0)
+        try:
+            protocol.send(self.to_worker, message, timeout=max(timeout, 0.0))
+            reply = protocol.receive(self.from_worker, timeout=max(deadline - time.monotonic(), 0.0))
+        except protocol.ChannelTimeout:
+            self.kill()
+            raise WorkerLost(f"timed out after {timeout:.1f} s", timeout=True) from None
+        except protocol.ChannelClosed:
+            raise WorkerLost(f"worker died ({describe_exit(self._wait(2.0))})") from None
+        except protocol.ProtocolError as error:
+            self.kill()
+            raise WorkerLost(f"worker sent an unreadable reply ({error})") from None
+        if not isinstance(reply, dict):
+            self.kill()
+            raise WorkerLost("worker sent a reply that is not a message")
+        return reply
+
+    def _wait(self, seconds: float) -> int | None:
+        try:
+            return self.process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return self.process.returncode
+
+    def kill(self) -> None:
+        """Kill the worker and everything in its process group, then reap it."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+    def close(self) -> None:
+        self.kill()
+        for fd in (self.to_worker, self.from_worker):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.stdout.join(2)
+        self.stderr.join(2)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Loaded:
+    """What the worker said after loading the submission."""
+
+    classes: list[str]
+    warnings: list[dict]
+    refused: list[str]
+
+
+class WorkerSession:
+    """Runs checks' scripts in a worker that holds the loaded submission, restarting it after a loss.
+
+    ``deadline`` (time.monotonic) bounds every request; the scorer moves it for each problem.
+    """
+
+    def __init__(self, load_message: dict, *, blocked: frozenset[str], memory_bytes: int):
+        self.load_message = load_message
+        self.blocked, self.memory_bytes = blocked, memory_bytes
+        self.deadline = float("inf")
+        self.process: WorkerProcess | None = None
+        self.loaded: Loaded | None = None
+        self.refused: list[str] = []
+        self.output: list[tuple[_Drain, _Drain]] = []
+        self.starts = 0
+
+    def _remaining(self) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise WorkerLost("timed out: the time limit was used up", timeout=True)
+        return remaining
+
+    def _request(self, message: dict) -> dict:
+        if self.process is None:
+            self.process = WorkerProcess(blocked=self.blocked, memory_bytes=self.memory_bytes)
+            self.starts += 1
+            try:
+                reply = self.process.request(self.load_message, self._remaining())
+            except WorkerLost as lost:
+                self._retire()
+                raise WorkerLost(f"{lost.reason} while loading the submission", timeout=lost.timeout) from None
+            self.loaded = self.loaded or Loaded(
+                classes=[str(c) for c in reply.get("classes", [])][:200],
+                warnings=[w for w in reply.get("warnings", []) if isinstance(w, dict)][:50],
+                refused=[str(r) for r in reply.get("refused", [])][:20],
+            )
+            self._note_refused(reply)
+        try:
+            reply = self.process.request(message, self._remaining())
+        except WorkerLost:
+            self._retire()
+            raise
+        self._note_refused(reply)
+        return reply
+
+    def _note_refused(self, reply: dict) -> None:
+        for name in reply.get("refused", []) or []:
+            if isinstance(name, str) and name not in self.refused:
+                self.refused.append(name[:50])
+
+    def _retire(self) -> None:
+        if self.process is not None:
+            self.process.close()
+            self.output.append((self.process.stdout, self.process.stderr))
+            self.process = None
+
+    def load(self) -> Loaded:
+        """Start the worker and load the submission (if not done yet); what the loading found."""
+        if self.process is None:
+            self._request({"op": "script", "ops": []})
+        assert self.loaded is not None
+        return self.loaded
+
+    def run(self, script: list[Op]) -> list[Reply]:
+        reply = self._request({"op": "script", "ops": [to_wire(op) for op in script]})
+        replies = reply.get("replies")
+        if not isinstance(replies, list):
+            raise WorkerLost("worker sent a reply without results")
+        return [reply_from_wire(r) for r in replies[: len(script)]]
+
+    def close(self) -> tuple[str, str]:
+        """Stop the worker; the stdout and stderr it printed over the whole grading, capped."""
+        self._retire()
+        return tuple(_capped([pair[i] for pair in self.output]) for i in (0, 1))  # type: ignore[return-value]
+
+
+def _capped(drains: list[_Drain]) -> str:
+    text = "".join(d.text() for d in drains)
+    dropped = sum(d.dropped for d in drains) + max(0, len(text) - OUTPUT_CAP)
+    return text[:OUTPUT_CAP] + (f"\n[... {dropped} more bytes not kept]" if dropped else "")

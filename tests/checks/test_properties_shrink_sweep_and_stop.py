@@ -1,0 +1,109 @@
+"""checks.property: seeded cases, shrunk failures, sweeps that share cases, and a lost worker that stops everything."""
+
+import pytest
+from hypothesis import strategies as st
+
+from checks.property import CheckFailed, Lost, Property, Runs, run_properties, run_property
+from checks.session import WorkerLost
+
+NUMBERS = st.integers(0, 1000)
+
+
+def recorder(seen):
+    def body(n):
+        seen.append(n)
+
+    return body
+
+
+def test_the_same_seed_draws_the_same_cases_and_another_seed_others():
+    a, b, c = [], [], []
+    run_property(Property(NUMBERS, recorder(a)), Runs(seed=0, max_examples=30))
+    run_property(Property(NUMBERS, recorder(b)), Runs(seed=0, max_examples=30))
+    run_property(Property(NUMBERS, recorder(c)), Runs(seed=7, max_examples=30))
+    assert a == b and a != c
+
+
+def test_a_failure_is_shrunk_to_the_smallest_failing_case():
+    def body(n):
+        if n >= 100:
+            raise CheckFailed(f"{n} is too big", case=n, hint="make it smaller")
+
+    outcome = run_property(Property(NUMBERS, body, describe=lambda n: f"n = {n}"), Runs(max_examples=100))
+    assert (outcome.status, outcome.message, outcome.counterexample, outcome.hint) == (
+        "failed",
+        "100 is too big",
+        "n = 100",
+        "make it smaller",
+    )
+
+
+def test_explicit_cases_run_even_when_drawn_cases_pass():
+    def body(n):
+        if n == 5000:
+            raise CheckFailed("5000 fails", case=n)
+
+    outcome = run_property(Property(NUMBERS, body, explicit=[5000]), Runs(max_examples=10))
+    assert outcome.status == "failed" and outcome.counterexample == "5000"
+
+
+def test_a_lost_worker_after_a_failure_reports_the_smallest_failure_seen():
+    failures = []
+
+    def body(n):
+        if failures and n < 50:
+            raise WorkerLost("timed out", timeout=True)  # shrinking reached the cases that hang
+        if n >= 50:
+            failures.append(n)
+            raise CheckFailed(f"{n} fails", case=n)
+
+    outcome = run_property(Property(st.integers(0, 1000), body, size=lambda n: n), Runs(max_examples=50))
+    assert outcome.status == "failed" and "the search for a smaller case stopped: timed out" in outcome.message
+    assert int(outcome.counterexample) >= 50
+
+
+def test_a_lost_worker_before_any_failure_goes_up_to_the_scorer():
+    def body(n):
+        raise WorkerLost("worker died (signal 11, SIGSEGV)")
+
+    with pytest.raises(WorkerLost):
+        run_property(Property(NUMBERS, body), Runs(max_examples=5))
+
+
+def test_a_sweep_runs_every_body_on_shared_cases_and_shrinks_only_the_failing_one():
+    calls = {"even": 0, "small": 0}
+
+    def even(n):
+        calls["even"] += 1
+
+    def small(n):
+        calls["small"] += 1
+        if n > 10:
+            raise CheckFailed("too big", case=n)
+
+    outcomes = run_properties({"even": Property(NUMBERS, even), "small": Property(NUMBERS, small)}, Runs(max_examples=40))
+    # Only a solo run shrinks, so "11" shows the failing body ran again alone; the passing one saw every case.
+    assert outcomes["even"].status == "passed" and outcomes["small"].counterexample == "11"
+    assert calls["even"] >= 30
+
+
+def test_a_sweep_names_the_property_that_lost_the_worker():
+    def fine(n):
+        pass
+
+    def crash(n):
+        raise WorkerLost("worker died (exit code 3)")
+
+    with pytest.raises(Lost) as lost:
+        run_properties({"fine": Property(NUMBERS, fine), "crash": Property(NUMBERS, crash)}, Runs(max_examples=5))
+    assert lost.value.name == "crash"
+
+
+def test_a_sweep_refuses_properties_with_different_strategies():
+    with pytest.raises(ValueError, match="needs one shared strategy"):
+        run_properties({"a": Property(NUMBERS, lambda n: None), "b": Property(st.integers(), lambda n: None)}, Runs())
+
+
+def test_runs_reject_a_bad_count_with_the_fix():
+    with pytest.raises(ValueError, match="max_examples=0 should be an integer of at least 1"):
+        Runs(max_examples=0)

@@ -1,0 +1,52 @@
+"""The command line: exit codes, one-line usage errors, and what each command prints."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "dic_sprint22"
+
+
+def run(*args, timeout=120):
+    return subprocess.run([sys.executable, "grader.py", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def test_grade_writes_the_reports_and_exits_0_whatever_the_score(tmp_path):
+    done = run("grade", FIXTURES / "forward_only.py", "--out", tmp_path, "--max-examples", "10")
+    assert done.returncode == 0, done.stderr
+    assert "65 / 100" in done.stdout
+    assert json.loads((tmp_path / "report.json").read_text())["score"] == 65
+
+
+def test_fail_under_exits_1_below_the_percentage(tmp_path):
+    done = run("grade", FIXTURES / "forward_only.py", "--out", tmp_path, "--max-examples", "10", "--fail-under", "70")
+    assert done.returncode == 1 and "below --fail-under 70%" in done.stdout
+    assert (tmp_path / "report.json").exists()
+
+
+def test_check_exits_0_only_when_everything_passes():
+    good = run("check", FIXTURES / "ok_every_step.py")
+    bad = run("check", FIXTURES / "bug_db_averaged.py")
+    assert good.returncode == 0 and "skipped forward_matches_torch" in good.stdout
+    assert bad.returncode == 1 and "problem3 · backward_dB" in bad.stdout and "hint:" in bad.stdout
+
+
+def test_list_names_the_assignment_and_its_problems():
+    done = run("list")
+    assert done.returncode == 0 and done.stdout.startswith("dic-sprint22") and "problem1 50" in done.stdout
+
+
+def test_usage_errors_are_one_clear_line_and_exit_2(tmp_path):
+    cases = [
+        (("grade", tmp_path / "nope.py", "--out", tmp_path), "no such file or folder"),
+        (("check", FIXTURES / "ok_every_step.py", "--assignment", "sprint99"), "unknown assignment 'sprint99'; known: dic-sprint22"),
+        (("grade", FIXTURES / "ok_every_step.py", "--out", tmp_path, "--max-examples", "0"), "0 is below 1"),
+        (("grade", FIXTURES / "ok_every_step.py", "--out", tmp_path, "--timeout", "-1"), "-1 seconds is not above 0"),
+        (("grade", FIXTURES / "ok_every_step.py"), "the following arguments are required: --out"),
+    ]
+    for args, fragment in cases:
+        done = run(*args)
+        assert done.returncode == 2, args
+        assert done.stderr.count("\n") == 1 and fragment in done.stderr, done.stderr

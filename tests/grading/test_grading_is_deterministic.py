@@ -1,0 +1,34 @@
+"""The same submission with the same seed gets the same report, counterexamples included, in any process."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUGGY = ROOT / "tests" / "fixtures" / "dic_sprint22" / "bug_no_dh_carry.py"
+
+
+def graded(tmp_path, name, *extra):
+    out = tmp_path / name
+    subprocess.run(
+        [sys.executable, "grader.py", "grade", BUGGY, "--out", out, "--max-examples", "30", *extra],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    report = json.loads((out / "report.json").read_text())
+    del report["seconds"]
+    return report
+
+
+def test_two_runs_with_the_same_seed_write_the_same_report(tmp_path):
+    first, second = graded(tmp_path, "a"), graded(tmp_path, "b")
+    assert first == second
+    assert any(c.get("counterexample") for p in first["problems"] for c in p["checks"])
+
+
+def test_the_seed_is_recorded_and_the_bug_found_whatever_the_seed(tmp_path):
+    default, other = graded(tmp_path, "a"), graded(tmp_path, "c", "--seed", "7")
+    assert (default["seed"], other["seed"]) == (0, 7)
+    assert default["score"] == other["score"] == 65

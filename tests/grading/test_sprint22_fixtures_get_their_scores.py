@@ -1,0 +1,107 @@
+"""Every Sprint 22 fixture gets exactly the per-problem score its bug deserves.
+
+Points: problem1 (forward, 50) = shape 10, values 15, h0 5, no state between calls 5, inputs kept 5, torch 10;
+problem2 (the small-array experiment) 15; problem3 (backward, 35) = dX 5, dWx 5, dWh 5, dB 5,
+matches its own forward 8, torch 7. Each expectation below is reasoned from the bug, not read off the grader.
+"""
+
+from pathlib import Path
+
+import pytest
+
+import grader
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
+
+CASES = {
+    # Correct in every style: full marks.
+    "ok_every_step.py": (50, 15, 35),
+    "ok_last_step_only.py": (50, 15, 35),
+    "ok_notebook_with_magics_and_missing_data.ipynb": (50, 15, 35),
+    "ok_float32_results.py": (50, 15, 35),
+    # h_0 at every step: shape, no leaking state and untouched inputs still hold (20); every value and gradient is off.
+    "bug_no_recurrence.py": (20, 0, 0),
+    # ReLU for tanh: values wrong as above (20), but its backward is the true derivative of its own forward (8).
+    "bug_relu_instead_of_tanh.py": (20, 0, 8),
+    # No bias: values wrong (20); dB is nonzero though forward ignores B, so even its own forward disagrees (0).
+    "bug_bias_ignored.py": (20, 0, 0),
+    # Only a second call on the same object sees the leaked state: loses just that check (5).
+    "bug_state_kept_between_calls.py": (45, 15, 35),
+    # h_t in dWh: dX, dWx and dB stay right (15); dWh, its own forward and torch disagree.
+    "bug_dwh_uses_h_t.py": (50, 15, 15),
+    # No carry through time, or (1 - h): every gradient is wrong.
+    "bug_no_dh_carry.py": (50, 15, 0),
+    "bug_one_minus_h.py": (50, 15, 0),
+    # dB averaged over the batch: only dB (and the checks that read it) fail.
+    "bug_db_averaged.py": (50, 15, 15),
+    # No backward at all.
+    "forward_only.py": (50, 15, 0),
+    # Nothing to grade.
+    "syntax_error.py": (0, 0, 0),
+    "exit_at_import.py": (0, 0, 0),
+    "hang_at_import.py": (0, 0, 0),
+    "crash_in_forward.py": (0, 0, 0),
+}
+
+
+@pytest.fixture(scope="module")
+def reports():
+    """Each fixture graded once, with few examples (the bugs show at once) and a short time limit for the hang."""
+    return {name: grader.grade(FIXTURES / name, max_examples=25, timeout=3 if "hang" in name else 30) for name in CASES}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_fixture_gets_the_per_problem_score_its_bug_deserves(reports, name):
+    assert tuple(p.score for p in reports[name].problems) == CASES[name]
+
+
+def test_every_fixture_in_the_folder_has_an_expectation():
+    assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(CASES)
+
+
+def test_a_dwh_bug_is_shown_on_the_smallest_input_with_the_fix():
+    dwh = next(c for p, c in grader.grade(FIXTURES / "bug_dwh_uses_h_t.py", max_examples=25).checks if c.name == "backward_dWh")
+    assert dwh.status == "failed" and dwh.message.startswith("dWh: 1 of 1 entries differ")
+    assert "X (batch=1, n_sequences=1, n_features=1)" in dwh.counterexample
+    assert "h_(t-1)" in dwh.hint
+
+
+def test_the_last_step_style_is_detected_and_reported(reports):
+    assert any("returns only the last h" in note for note in reports["ok_last_step_only.py"].notes)
+    assert any("returns every step" in note for note in reports["ok_every_step.py"].notes)
+
+
+def test_notebook_magics_and_a_failing_cell_become_warnings(reports):
+    warnings = " | ".join(reports["ok_notebook_with_magics_and_missing_data.ipynb"].warnings)
+    assert "skipped IPython line `%matplotlib inline`" in warnings and "skipped IPython line `!pip install numpy`" in warnings
+    assert "skipped a cell magic (%%time)" in warnings
+    assert "cell 2 raised ModuleNotFoundError" in warnings
+
+
+def test_float32_results_pass_with_a_warning(reports):
+    warnings = {w for _, c in reports["ok_float32_results.py"].checks for w in c.warnings}
+    assert any("float32 tolerance" in w for w in warnings)
+
+
+def test_a_state_leak_is_named_as_such(reports):
+    leak = next(c for _, c in reports["bug_state_kept_between_calls.py"].checks if c.name == "forward_no_state_between_calls")
+    assert "calling forward twice on one object with the same X gave different outputs" in leak.message
+
+
+def test_failures_to_load_say_why(reports):
+    first = {
+        name: reports[name].problems[0].checks[0]
+        for name in ("syntax_error.py", "exit_at_import.py", "hang_at_import.py", "crash_in_forward.py")
+    }
+    assert first["syntax_error.py"].message.startswith(
+        "no class SimpleRNN; found classes: none; syntax_error.py has a syntax error at line 6"
+    )
+    assert "called sys.exit(0)" in " ".join(reports["exit_at_import.py"].warnings)
+    assert first["hang_at_import.py"].status == "timeout" and "while loading the submission" in first["hang_at_import.py"].message
+    assert first["crash_in_forward.py"].message == "worker died (signal 11, SIGSEGV) during problem1: forward_shape"
+
+
+def test_a_missing_backward_is_an_error_naming_the_method(reports):
+    checks = reports["forward_only.py"].problems[2].checks
+    assert {c.status for c in checks} == {"error"}
+    assert checks[0].message == "backward raised AttributeError: SimpleRNN has no method backward"
