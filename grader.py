@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         for name in assignments.names():
             spec = assignments.get(name)
-            print(f"{name}  {spec.title} ({', '.join(f'{p.id} {p.max_score:g}' for p in spec.problems)})")
+            problems = ", ".join(f"{p.id} {p.max_score:g}{' bonus' if p.bonus else ''}" for p in spec.problems)
+            print(f"{name}  {spec.title} ({problems})")
         return 0
     if args.assignment not in assignments.names():
         parser.error(f"unknown assignment {args.assignment!r}; known: {', '.join(assignments.names())}")

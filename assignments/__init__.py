@@ -9,7 +9,7 @@ import importlib
 
 from assignments.spec import Assignment
 
-MODULES = {"dic-sprint22": "assignments.dic_sprint22"}
+MODULES = {"dic-sprint22": "assignments.dic_sprint22", "lstm": "assignments.lstm"}
 
 
 def names() -> list[str]:

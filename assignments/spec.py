@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from checks import backward, forward
 from checks.layer import Context, LayerContract
 from checks.results import Outcome
 
@@ -24,6 +25,29 @@ class CheckSpec:
     points: float
     run: Callable[[Context], Outcome]
     torch: bool = False  # needs torch: the quick self-check skips it
+
+
+def forward_checks(
+    *, shape: float, values: float, initial_state: float, no_state: float, keeps_inputs: float, torch: float
+) -> tuple[CheckSpec, ...]:
+    """The standard checks of a layer's forward, with the points each is worth."""
+    return (
+        CheckSpec("forward_shape", shape, forward.shape),
+        CheckSpec("forward_values", values, forward.values),
+        CheckSpec("forward_with_initial_state", initial_state, forward.with_initial_state),
+        CheckSpec("forward_no_state_between_calls", no_state, forward.repeatable),
+        CheckSpec("forward_keeps_inputs", keeps_inputs, forward.keeps_inputs),
+        CheckSpec("forward_matches_torch", torch, forward.matches_torch, torch=True),
+    )
+
+
+def backward_checks(contract: LayerContract, *, each_gradient: float, own_forward: float, torch: float) -> tuple[CheckSpec, ...]:
+    """The standard checks of a layer's backward: dX and each stored gradient, its own forward, torch autograd."""
+    return (
+        *(CheckSpec(f"backward_{name}", each_gradient, backward.gradient(name)) for name in ("dX", *contract.grads)),
+        CheckSpec("backward_matches_own_forward", own_forward, backward.own_forward),
+        CheckSpec("backward_matches_torch", torch, backward.matches_torch, torch=True),
+    )
 
 
 @dataclass(frozen=True)
@@ -69,4 +93,5 @@ class Assignment:
 
     @property
     def max_score(self) -> float:
-        return float(sum(p.max_score for p in self.problems))
+        """The points of the required and ordinary problems; a bonus problem's points come on top."""
+        return float(sum(p.max_score for p in self.problems if not p.bonus))

@@ -15,13 +15,6 @@ from checks.layer import SEQUENCE, Context
 from checks.property import CheckFailed, Property
 from checks.session import Call
 
-GRADIENT_HINTS = {
-    "dX": "dX_t = da_t · Wxᵀ at every step, where da_t = (dH_t + the dh carried back from step t+1) * (1 - h_t²).",
-    "dWx": "dWx = Σ_t X_tᵀ · da_t: sum over every step, not only the last.",
-    "dWh": "dWh = Σ_t h_(t-1)ᵀ · da_t: pair da_t with the previous step's h (h0 at t = 1), not with h_t.",
-    "dB": "dB = Σ_t Σ_batch da_t: sum over both the batch and the steps; do not average.",
-}
-
 
 def _property(ctx: Context, body) -> Property:
     """A property over the contract's shared cases, with forward given no initial states."""
@@ -42,7 +35,7 @@ def _received(ctx: Context, case, done, name: str):
     value = done[3].value if name == "dX" else done[4].values[name]
     shape = case.x.shape if name == "dX" else case.params[ctx.contract.grads[name]].shape
     where = "backward's return value (dX)" if name == "dX" else f"self.{name} after backward"
-    hint = GRADIENT_HINTS.get(name, f"Store {name} in backward, summed over the batch and the steps.")
+    hint = ctx.contract.hint(name)
     if value.missing:
         raise CheckFailed(f"{where}: backward did not store {name}", case=case, hint=f"Set self.{name} in backward.")
     array, warnings = layer.numeric(value, where, shape, case, hint)
@@ -58,7 +51,7 @@ def gradient(name: str):
             done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
             value, received, warnings = _received(ctx, case, done, name)
             expected = layer.expected_backward(ctx.contract, case, ctx.style)[name]
-            layer.require_close(name, expected, received, value, case, GRADIENT_HINTS.get(name, ""))
+            layer.require_close(name, expected, received, value, case, ctx.contract.hint(name))
             return warnings
 
         return _property(ctx, body)
@@ -86,7 +79,7 @@ def matches_torch(ctx: Context) -> Property:
         for name in expected:
             value, received, found = _received(ctx, case, done, name)
             warnings += found
-            layer.require_close(f"{name} (torch autograd)", expected[name], received, value, case, GRADIENT_HINTS.get(name, ""))
+            layer.require_close(f"{name} (torch autograd)", expected[name], received, value, case, contract.hint(name))
         return warnings
 
     return _property(ctx, body)
@@ -163,7 +156,7 @@ def own_forward(ctx: Context) -> Property:
                     f"{analytic:.8g} but centred finite differences of forward give {numeric:.8g} "
                     f"(abs error {abs(numeric - analytic):.2e})",
                     case=case,
-                    hint=f"Your backward is not the derivative of your forward for {target}. {GRADIENT_HINTS.get(target, '')}",
+                    hint=f"Your backward is not the derivative of your forward for {target}. {contract.hint(target)}",
                 )
         return warnings
 

@@ -44,6 +44,6 @@ def last_h(ctx: Context, inputs: Mapping[str, np.ndarray], expected: np.ndarray)
         f"last h: expected {np.array2string(expected, precision=8, floatmode='fixed')}, "
         f"received {np.array2string(last, precision=8, floatmode='fixed')} (max abs error {error:.2e}, tolerance {TOLERANCE:g})",
         layer.describe_case(contract, case, ctx.style),
-        "Print h after each step and check the first one by hand: h_1 = tanh(x_1·Wx + h_0·Wh + B) with h_0 = zeros.",
+        contract.hint("experiment"),
         tuple(warnings),
     )

@@ -18,7 +18,6 @@ from checks.session import Call, Get, New, Set
 from reference import stacked
 
 SHAPE_HINT = "forward returns every hidden state, (batch, n_sequences, n_nodes), or only the last one, (batch, n_nodes)."
-VALUES_HINT = "Compare one step by hand: a_t = x_t·Wx + h_(t-1)·Wh + B and h_t = tanh(a_t), with h_0 = zeros when h0 is None."
 
 
 def _property(ctx: Context, body, *, with_states: bool) -> Property:
@@ -53,7 +52,7 @@ def values(ctx: Context, *, with_states: bool = False) -> Property:
         done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
         received, warnings = _output(ctx, case, done, 2)
         expected = layer.expected_forward(ctx.contract, case, ctx.style)
-        hint = VALUES_HINT if not with_states else "Start the recurrence from the h0 you are given: h_0 = h0, not zeros."
+        hint = ctx.contract.hint("initial_state" if with_states else "values")
         layer.require_close("h" if ctx.style == SEQUENCE else "last h", expected, received, done[2].value, case, hint)
         return warnings
 
@@ -78,7 +77,7 @@ def repeatable(ctx: Context) -> Property:
             raise CheckFailed(
                 f"calling forward twice on one object with the same X gave different outputs: {mismatch}",
                 case=case,
-                hint="Start every call from h0 (or zeros); do not reuse the h that the previous call left in self.",
+                hint="Start every call from the states you are given (or zeros); do not reuse what the previous call left in self.",
             )
         return warnings
 
@@ -133,7 +132,7 @@ def matches_torch(ctx: Context) -> Property:
             c0=None if case.c0 is None else case.c0[None],
         ).out
         expected = expected if ctx.style == SEQUENCE else expected[:, -1]
-        layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, done[2].value, case, VALUES_HINT)
+        layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, done[2].value, case, contract.hint("values"))
         return warnings
 
     return _property(ctx, body, with_states=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -49,9 +49,25 @@ class LayerContract:
     weights: Mapping[str, str]
     grads: Mapping[str, str]
     states: tuple[str, ...] = ("h0",)
+    hints: Mapping[str, str] = field(default_factory=dict)
+    """What to try, by topic: "values", "initial_state", "experiment", or a gradient's name."""
 
     def student_weights(self, params: Mapping[str, Array]) -> dict[str, Array]:
         return {attr: params[key] for attr, key in self.weights.items()}
+
+    def hint(self, topic: str) -> str:
+        return (
+            self.hints.get(topic)
+            or DEFAULT_HINTS.get(topic)
+            or (f"{topic} sums over the batch and every step; work one step out by hand and compare.")
+        )
+
+
+DEFAULT_HINTS = {
+    "values": "Work the first step out by hand with the assignment's equations, starting from zero states.",
+    "initial_state": "Start the recurrence from the states you are given (h0, and c0 for an LSTM), not from zeros.",
+    "experiment": "Print the state after each step and check the first one by hand, starting from zero states.",
+}
 
 
 @functools.lru_cache(maxsize=None)

@@ -106,14 +106,12 @@ class _Grading:
         return self.styles[contract.cls]
 
     def problem(self, problem: Problem) -> ProblemResult:
-        if problem.contract.cls in self.missing:
+        missing = self.missing.get(problem.contract.cls)
+        if missing and problem.bonus:
+            return _all(problem, Outcome(SKIPPED, f"not attempted: {missing}"))
+        if missing:
             return _all(
-                problem,
-                Outcome(
-                    ERROR,
-                    self.missing[problem.contract.cls],
-                    hint=f"Define class {problem.contract.cls} with the methods the assignment names.",
-                ),
+                problem, Outcome(ERROR, missing, hint=f"Define class {problem.contract.cls} with the methods the assignment names.")
             )
         self.session.deadline = time.monotonic() + self.limits.timeout
         outcomes: dict[str, Outcome] = {}

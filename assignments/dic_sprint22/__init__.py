@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from assignments.spec import Assignment, CheckSpec, Problem
-from checks import backward, experiment, forward
+from assignments.spec import Assignment, CheckSpec, Problem, backward_checks, forward_checks
+from checks import experiment
 from checks.layer import Context, LayerContract
 
 Array = npt.NDArray[np.float64]
@@ -40,6 +40,15 @@ SIMPLE_RNN = LayerContract(
     kind="rnn",
     weights={"Wx": "Wx", "Wh": "Wh", "B": "b"},
     grads={"dWx": "Wx", "dWh": "Wh", "dB": "b"},
+    hints={
+        "values": "Compare one step by hand: a_t = x_t·Wx + h_(t-1)·Wh + B and h_t = tanh(a_t), with h_0 = zeros when h0 is None.",
+        "initial_state": "Start the recurrence from the h0 you are given: h_0 = h0, not zeros.",
+        "experiment": "Print h after each step and check the first one by hand: h_1 = tanh(x_1·Wx + h_0·Wh + B) with h_0 = zeros.",
+        "dX": "dX_t = da_t · Wxᵀ at every step, where da_t = (dH_t + the dh carried back from step t+1) * (1 - h_t²).",
+        "dWx": "dWx = Σ_t X_tᵀ · da_t: sum over every step, not only the last.",
+        "dWh": "dWh = Σ_t h_(t-1)ᵀ · da_t: pair da_t with the previous step's h (h0 at t = 1), not with h_t.",
+        "dB": "dB = Σ_t Σ_batch da_t: sum over both the batch and the steps; do not average.",
+    },
 )
 
 
@@ -57,29 +66,10 @@ ASSIGNMENT = Assignment(
             "problem1",
             "Forward propagation of SimpleRNN",
             SIMPLE_RNN,
+            forward_checks(shape=10, values=15, initial_state=5, no_state=5, keeps_inputs=5, torch=10),
             required=True,
-            checks=(
-                CheckSpec("forward_shape", 10, forward.shape),
-                CheckSpec("forward_values", 15, forward.values),
-                CheckSpec("forward_with_h0", 5, forward.with_initial_state),
-                CheckSpec("forward_no_state_between_calls", 5, forward.repeatable),
-                CheckSpec("forward_keeps_inputs", 5, forward.keeps_inputs),
-                CheckSpec("forward_matches_torch", 10, forward.matches_torch, torch=True),
-            ),
         ),
-        Problem("problem2", "Experiment with a small array", SIMPLE_RNN, checks=(CheckSpec("small_array_last_h", 15, small_array_last_h),)),
-        Problem(
-            "problem3",
-            "Backpropagation (advanced)",
-            SIMPLE_RNN,
-            checks=(
-                CheckSpec("backward_dX", 5, backward.gradient("dX")),
-                CheckSpec("backward_dWx", 5, backward.gradient("dWx")),
-                CheckSpec("backward_dWh", 5, backward.gradient("dWh")),
-                CheckSpec("backward_dB", 5, backward.gradient("dB")),
-                CheckSpec("backward_matches_own_forward", 8, backward.own_forward),
-                CheckSpec("backward_matches_torch", 7, backward.matches_torch, torch=True),
-            ),
-        ),
+        Problem("problem2", "Experiment with a small array", SIMPLE_RNN, (CheckSpec("small_array_last_h", 15, small_array_last_h),)),
+        Problem("problem3", "Backpropagation (advanced)", SIMPLE_RNN, backward_checks(SIMPLE_RNN, each_gradient=5, own_forward=8, torch=7)),
     ),
 )

@@ -51,7 +51,14 @@ def markdown(report: Report) -> str:
             lines += ["", f"**Hint:** {check.hint}"]
     skipped = [(p, c) for p, c in report.checks if c.status == SKIPPED]
     if skipped:
-        lines += ["", "## Skipped", "", *(f"- {p.id} · {c.name}: {c.message}" for p, c in skipped)]
+        lines += ["", "## Skipped", ""]
+        for problem in report.problems:
+            reasons: dict[str, list[str]] = {}
+            for p, c in skipped:
+                if p is problem:
+                    reasons.setdefault(c.message, []).append(c.name)
+            for reason, names in reasons.items():
+                lines.append(f"- {problem.id} · {', '.join(names) if len(names) < len(problem.checks) else 'every check'}: {reason}")
     if not failures:
         lines += ["", "Every check passed." if not skipped else "Every check that ran passed."]
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow"
 
 def print_summary(report: Report, console: Console | None = None) -> None:
     console = console or Console(highlight=False, soft_wrap=True)
-    skipped = sum(c.max_score for _, c in report.checks if c.status == SKIPPED)
+    skipped = sum(c.max_score for p, c in report.checks if c.status == SKIPPED and not p.bonus)
     total = f"{report.score:g} / {report.max_score - skipped:g}" + (
         f" of the checks that ran ({skipped:g} points skipped)" if skipped else ""
     )

@@ -43,6 +43,6 @@ def test_an_unknown_assignment_names_the_known_ones():
     try:
         assignments.get("sprint99")
     except ValueError as error:
-        assert str(error) == "unknown assignment 'sprint99'; known: dic-sprint22"
+        assert str(error) == "unknown assignment 'sprint99'; known: dic-sprint22, lstm"
     else:
         raise AssertionError("an unknown assignment was accepted")
