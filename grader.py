@@ -57,6 +57,26 @@ def grade(
     return report
 
 
+def batch(
+    folder: str | Path,
+    assignment: str = DEFAULT_ASSIGNMENT,
+    *,
+    out: str | Path,
+    jobs: int | None = None,
+    force: bool = False,
+    seed: int = 0,
+    max_examples: int = GRADE_EXAMPLES,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY // 2**20,
+    on_done=None,
+):
+    """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary."""
+    from grading import batch as cohort
+
+    settings = cohort.Settings(assignment, seed, max_examples, timeout, memory_mb)
+    return cohort.run(folder, settings, out, jobs=jobs, force=force, on_done=on_done)
+
+
 def check(path: str | Path, assignment: str = DEFAULT_ASSIGNMENT, *, seed: int = 0, max_examples: int = CHECK_EXAMPLES) -> Report:
     """The quick self-check: fewer examples and no torch parity (the reference checks cover the same values)."""
     return grade(path, assignment, seed=seed, max_examples=max_examples, use_torch=False)
@@ -111,6 +131,23 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument(
         "--max-examples", type=_positive_int, default=CHECK_EXAMPLES, help=f"cases per property (default {CHECK_EXAMPLES})"
     )
+    batch_cmd = commands.add_parser(
+        "batch", parents=[common], help="grade every submission in a folder: reports, gradebook.csv, summary.md"
+    )
+    batch_cmd.add_argument("--out", required=True, help="folder for the reports, the gradebook and the summary")
+    batch_cmd.add_argument("--jobs", type=_positive_int, default=None, help="submissions graded at once (default: the number of cores)")
+    batch_cmd.add_argument("--force", action="store_true", help="grade again even what is unchanged since the last run")
+    batch_cmd.add_argument(
+        "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
+    )
+    batch_cmd.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help=f"seconds per problem (default {DEFAULT_TIMEOUT:g})")
+    batch_cmd.add_argument(
+        "--memory", type=_positive_int, default=DEFAULT_MEMORY // 2**20, help="each worker's memory limit in MiB (default 2048)"
+    )
+    ci_cmd = commands.add_parser("ci-template", help="print a GitHub Actions workflow that grades a submission repository")
+    ci_cmd.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help=f"assignment name (default {DEFAULT_ASSIGNMENT})")
+    ci_cmd.add_argument("--fail-under", type=_percent, default=0.0, help="fail the job below this percentage (default 0)")
+    ci_cmd.add_argument("--grader-source", default=None, help="the pip requirement the workflow installs the grader from")
     commands.add_parser("list", help="list the assignments")
     return parser
 
@@ -126,16 +163,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.assignment not in assignments.names():
         parser.error(f"unknown assignment {args.assignment!r}; known: {', '.join(assignments.names())}")
+    if args.command == "ci-template":
+        from grading import ci
+
+        print(ci.workflow(args.assignment, fail_under=args.fail_under, source=args.grader_source or ci.DEFAULT_SOURCE), end="")
+        return 0
     if not Path(args.path).exists():
         parser.error(f"no such file or folder: {args.path}")
+    if getattr(args, "memory", 256) < 256:
+        parser.error(f"--memory {args.memory} MiB is too little; Python and NumPy alone need about 100 MiB, give at least 256")
+    if args.command == "batch":
+        if not Path(args.path).is_dir():
+            parser.error(f"batch needs a folder of submissions; {args.path} is a file")
+        return _batch_command(args)
     if args.command == "check":
         from grading.reports.terminal import print_summary
 
         report = check(args.path, args.assignment, seed=args.seed, max_examples=args.max_examples)
         print_summary(report)
         return 0 if report.all_passed else 1
-    if args.memory < 256:
-        parser.error(f"--memory {args.memory} MiB is too little; Python and NumPy alone need about 100 MiB, give at least 256")
     report = grade(
         args.path,
         args.assignment,
@@ -152,6 +198,40 @@ def main(argv: list[str] | None = None) -> int:
     if args.fail_under is not None and percent < args.fail_under:
         print(f"below --fail-under {args.fail_under:g}%")
         return 1
+    return 0
+
+
+def _batch_command(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    failures: list[str] = []
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.fields[failing]}"))
+    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+        task = bar.add_task("grading", total=None, failing="")
+
+        def on_done(row, finished, total):
+            if row.status != "graded":
+                failures.append(f"{row.student} ({row.status})")
+            shown = f"not graded: {len(failures)}, last {failures[-1]}" if failures else ""
+            bar.update(task, completed=finished, total=total, failing=shown)
+
+        result = batch(
+            args.path,
+            args.assignment,
+            out=args.out,
+            jobs=args.jobs,
+            force=args.force,
+            seed=args.seed,
+            max_examples=args.max_examples,
+            timeout=args.timeout,
+            memory_mb=args.memory,
+            on_done=on_done,
+        )
+    statuses = ", ".join(f"{sum(r.status == s for r in result.rows)} {s}" for s in ("graded", "error", "timeout"))
+    print(f"{len(result.rows)} submissions ({statuses}); {result.graded} graded now, {result.reused} unchanged; {result.seconds:.1f} s")
+    print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; summary: {Path(args.out) / 'summary.md'}")
     return 0
 
 

@@ -8,6 +8,8 @@ read from the attributes it stores (dWx, dWh, dB for the SimpleRNN).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from checks import layer
@@ -90,9 +92,12 @@ EPS_FLOAT32 = 1e-2
 """Steps for the finite differences: float64 forwards resolve 1e-6; float32 ones need a coarser step."""
 
 
+@functools.lru_cache(maxsize=256)
 def _direction(shape: tuple[int, ...]) -> np.ndarray:
-    """A fixed unit-scale direction per shape, the same on every run."""
-    return np.random.default_rng(sum(shape) * 7919 + len(shape)).uniform(-1, 1, shape)
+    """A fixed unit-scale direction per shape, the same on every run (read-only: it is shared)."""
+    direction = np.random.default_rng(sum(shape) * 7919 + len(shape)).uniform(-1, 1, shape)
+    direction.flags.writeable = False
+    return direction
 
 
 def own_forward(ctx: Context) -> Property:

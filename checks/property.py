@@ -90,12 +90,26 @@ def _outcome(failure: CheckFailed, prop: Property, warnings: set[str], extra: st
     )
 
 
+SHRINK_CALLS = 200
+"""Cases tried after the first failure before the smallest failure so far is reported: a count, not a time, so that
+the counterexample is the same on every machine; shrinking a recurrent-layer bug rarely needs more than 150."""
+
+
+class _ShrunkEnough(BaseException):
+    """Stops Hypothesis once the shrinking budget is spent (a BaseException, so that Hypothesis lets it through)."""
+
+
 def run_property(prop: Property, runs: Runs) -> Outcome:
     """Run ``prop`` on drawn cases, shrink any failure to its smallest case, then run the explicit cases."""
     warnings: set[str] = set()
     smallest: list[CheckFailed] = []
+    calls_after_failure = [0]
 
     def test(case: Any) -> None:
+        if smallest:
+            calls_after_failure[0] += 1
+            if calls_after_failure[0] > SHRINK_CALLS:
+                raise _ShrunkEnough
         try:
             found = prop.body(case)
         except CheckFailed as failure:
@@ -109,6 +123,8 @@ def run_property(prop: Property, runs: Runs) -> Outcome:
         wrapped()
     except CheckFailed as failure:
         return _outcome(failure, prop, warnings)
+    except _ShrunkEnough:
+        return _outcome(smallest[0], prop, warnings)
     except WorkerLost as lost:
         if smallest:
             return _outcome(smallest[0], prop, warnings, f" (the search for a smaller case stopped: {lost.reason})")

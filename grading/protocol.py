@@ -139,9 +139,9 @@ def receive(fd: int, *, timeout: float | None = None, limit: int = MAX_MESSAGE_B
 
 
 def send(fd: int, message: Any, *, timeout: float | None = None) -> None:
-    """Encode and write one frame to ``fd``, waiting at most ``timeout`` seconds for room in the pipe."""
+    """Write one frame to ``fd`` (``message`` encoded, or already a frame from ``encode``), waiting at most ``timeout`` seconds for room."""
     deadline = None if timeout is None else time.monotonic() + timeout
-    data = memoryview(encode(message))
+    data = memoryview(message if isinstance(message, bytes) else encode(message))
     while data:
         if deadline is not None:
             wait = deadline - time.monotonic()

@@ -48,6 +48,8 @@ class Report:
     notes: tuple[str, ...] = ()  # facts about the grading: which file, which return style
     output: dict = field(default_factory=dict)  # the submission's stdout and stderr, capped
     seconds: float = 0.0
+    status: str = "graded"  # graded | error (nothing could be graded) | timeout (a check ran out of time)
+    reason: str = ""  # why, when not graded
 
     @property
     def score(self) -> float:
@@ -71,6 +73,8 @@ class Report:
             "submission": self.submission,
             "score": self.score,
             "max_score": self.max_score,
+            "status": self.status,
+            "reason": self.reason,
             "problems": [p.to_dict() for p in self.problems],
             "warnings": list(self.warnings),
             "notes": list(self.notes),

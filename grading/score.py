@@ -180,6 +180,7 @@ def score(
             problems = [grading.problem(p) for p in assignment.problems]
     finally:
         stdout, stderr = grading.session.close()
+    status, reason = _status(assignment, grading, why_not, problems)
     refused = grading.session.refused
     warnings = list(grading.warnings)
     if refused:
@@ -197,4 +198,22 @@ def score(
         notes=tuple(grading.notes),
         output={"stdout": stdout, "stderr": stderr},
         seconds=time.monotonic() - started,
+        status=status,
+        reason=reason,
     )
+
+
+def _status(assignment: Assignment, grading: _Grading, why_not: Outcome | None, problems: list[ProblemResult]) -> tuple[str, str]:
+    """graded; error when nothing could be graded (unreadable, no required class, or every check crashed); timeout when a check ran out of time."""
+    if why_not is not None:
+        return (TIMEOUT if why_not.status == TIMEOUT else ERROR), why_not.message
+    required = [c.cls for p in assignment.problems if not p.bonus for c in [p.contract]]
+    if all(cls in grading.missing for cls in required):
+        return ERROR, grading.missing[required[0]]
+    timed_out = [c for p in problems for c in p.checks if c.status == TIMEOUT]
+    if timed_out:
+        return TIMEOUT, timed_out[0].message
+    ran = [c for p in problems if not p.bonus for c in p.checks if c.status != SKIPPED]
+    if ran and all(c.status == ERROR for c in ran):
+        return ERROR, ran[0].message
+    return "graded", ""

@@ -107,3 +107,20 @@ def test_a_sweep_refuses_properties_with_different_strategies():
 def test_runs_reject_a_bad_count_with_the_fix():
     with pytest.raises(ValueError, match="max_examples=0 should be an integer of at least 1"):
         Runs(max_examples=0)
+
+
+def test_shrinking_stops_after_a_fixed_number_of_cases_and_reports_the_smallest_seen(monkeypatch):
+    import checks.property
+
+    monkeypatch.setattr(checks.property, "SHRINK_CALLS", 3)
+    calls = []
+
+    def body(n):
+        calls.append(n)
+        if n >= 10:
+            raise CheckFailed("big", case=n)
+
+    outcome = run_property(Property(NUMBERS, body, size=lambda n: n), Runs(max_examples=100))
+    first_failure = next(i for i, n in enumerate(calls) if n >= 10)
+    assert len(calls) - first_failure - 1 <= 3
+    assert outcome.status == "failed" and int(outcome.counterexample) == min(n for n in calls if n >= 10)

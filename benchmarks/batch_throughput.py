@@ -1,0 +1,72 @@
+"""Submissions graded per second by `grader.py batch`, with --jobs 1 and --jobs 2, at the normal grade settings.
+
+    python benchmarks/batch_throughput.py [--count 100]
+
+The cohort is made of copies of the Sprint 22 fixtures, correct and buggy, each
+made distinct by a comment naming its student (no hangs or crashes: those cost
+their time limit by design and would measure the limit, not the grader).
+Target: >= 3 submissions per second with --jobs 2 on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "dic_sprint22"
+MIX = [
+    "ok_every_step.py",
+    "ok_last_step_only.py",
+    "ok_float32_results.py",
+    "ok_every_step.py",
+    "bug_dwh_uses_h_t.py",
+    "bug_db_averaged.py",
+    "ok_last_step_only.py",
+    "bug_state_kept_between_calls.py",
+    "bug_no_dh_carry.py",
+    "forward_only.py",
+]
+
+
+def cohort(folder: Path, count: int) -> None:
+    for i in range(count):
+        name = MIX[i % len(MIX)]
+        (folder / f"student{i:03d}.py").write_text(f"# student {i:03d}\n" + (FIXTURES / name).read_text())
+
+
+def throughput(folder: Path, jobs: int) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as out:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "grader.py", "batch", str(folder), "--out", out, "--jobs", str(jobs)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        seconds = time.perf_counter() - started
+    return seconds, len(list(folder.iterdir())) / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "cohort"
+        folder.mkdir()
+        cohort(folder, args.count)
+        print(f"{args.count} submissions ({len(MIX)}-fixture mix), 100 examples per property, torch parity on, cold process")
+        print("| jobs | seconds | submissions / s |")
+        print("|---:|---:|---:|")
+        for jobs in (1, 2):
+            seconds, rate = throughput(folder, jobs)
+            print(f"| {jobs} | {seconds:.1f} | {rate:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

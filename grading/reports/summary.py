@@ -1,0 +1,122 @@
+"""The cohort's summary: the score distribution (an SVG histogram), what the class failed, the slowest, the ungradable.
+
+Functions of a batch result (rows with student, status, score, max_score,
+seconds, reason, failed checks); they know nothing of how the batch ran.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict
+import xml.etree.ElementTree as ET
+from collections import Counter
+
+BINS = 10
+SLOWEST = 5
+
+
+def _percent(row) -> float:
+    return 100.0 * row.score / row.max_score if row.max_score else 0.0
+
+
+def histogram(rows) -> list[dict]:
+    """Counts of the percentage scores in ten bins, 0-10 ... 90-100 (100 falls in the last)."""
+    counts = [0] * BINS
+    for row in rows:
+        counts[min(int(_percent(row) // (100 / BINS)), BINS - 1)] += 1
+    width = 100 / BINS
+    return [{"from": i * width, "to": (i + 1) * width, "count": n} for i, n in enumerate(counts)]
+
+
+def histogram_svg(rows) -> str:
+    """The histogram as a small self-contained SVG."""
+    bins = histogram(rows)
+    tallest = max((b["count"] for b in bins), default=0) or 1
+    width, height, pad, bar = 420, 220, 30, 36
+    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", width=str(width), height=str(height), viewBox=f"0 0 {width} {height}")
+    ET.SubElement(svg, "title").text = "Score distribution (percent of the maximum)"
+    base = height - pad
+    for i, b in enumerate(bins):
+        h = (base - pad) * b["count"] / tallest
+        x = pad + i * (bar + 2)
+        ET.SubElement(svg, "rect", x=f"{x}", y=f"{base - h:.1f}", width=str(bar), height=f"{h:.1f}", fill="#4c72b0")
+        if b["count"]:
+            ET.SubElement(
+                svg, "text", x=f"{x + bar / 2}", y=f"{base - h - 4:.1f}", **{"text-anchor": "middle", "font-size": "11"}
+            ).text = str(b["count"])
+        ET.SubElement(
+            svg, "text", x=f"{x + bar / 2}", y=f"{base + 14}", **{"text-anchor": "middle", "font-size": "10"}
+        ).text = f"{b['from']:g}"
+    ET.SubElement(svg, "line", x1=str(pad), y1=str(base), x2=str(pad + BINS * (bar + 2)), y2=str(base), stroke="black")
+    return ET.tostring(svg, encoding="unicode") + "\n"
+
+
+def check_failures(rows) -> list[dict]:
+    """For each check that anyone failed, how many failed it out of the submissions on which it ran, most failed first.
+
+    A check "ran" unless it timed out or was skipped; submissions that could not be graded at all do not count.
+    """
+    ran, failed = Counter(), Counter()
+    for row in rows:
+        if row.status == "error":
+            continue
+        for name, status in row.checks.items():
+            if status not in ("timeout", "skipped"):
+                ran[name] += 1
+                failed[name] += status in ("failed", "error")
+    return [
+        {"check": name, "failed": failed[name], "of": ran[name], "fraction": round(failed[name] / ran[name], 4)}
+        for name in sorted((n for n in failed if failed[n]), key=lambda n: (-failed[n] / ran[n], n))
+    ]
+
+
+def summary_json(result, settings) -> dict:
+    rows = result.rows
+    percents = [_percent(r) for r in rows]
+    return {
+        "settings": asdict(settings),
+        "submissions": len(rows),
+        "graded_now": result.graded,
+        "reused": result.reused,
+        "seconds": round(result.seconds, 2),
+        "status": dict(Counter(r.status for r in rows)),
+        "percent": {
+            "mean": round(statistics.fmean(percents), 2) if percents else None,
+            "median": round(statistics.median(percents), 2) if percents else None,
+            "min": round(min(percents), 2) if percents else None,
+            "max": round(max(percents), 2) if percents else None,
+        },
+        "histogram": histogram(rows),
+        "checks": check_failures(rows),
+        "slowest": [{"student": r.student, "seconds": round(r.seconds, 2)} for r in sorted(rows, key=lambda r: -r.seconds)[:SLOWEST]],
+        "ungradable": [{"student": r.student, "status": r.status, "reason": r.reason} for r in rows if r.status != "graded"],
+    }
+
+
+def summary_markdown(result, settings, svg_name: str) -> str:
+    data = summary_json(result, settings)
+    status = ", ".join(f"{n} {s}" for s, n in sorted(data["status"].items()))
+    lines = [
+        f"# {settings.assignment}: {data['submissions']} submissions",
+        "",
+        f"{status}. Mean {data['percent']['mean']}%, median {data['percent']['median']}%. "
+        f"{data['graded_now']} graded in this run, {data['reused']} unchanged and reused ({data['seconds']} s).",
+        "",
+        f"![score distribution]({svg_name})",
+        "",
+        "## What the cohort failed",
+        "",
+    ]
+    if data["checks"]:
+        lines += ["| check | failed | of | share |", "|---|---:|---:|---:|"]
+        lines += [f"| {c['check']} | {c['failed']} | {c['of']} | {100 * c['fraction']:.0f}% |" for c in data["checks"]]
+    else:
+        lines.append("Every graded submission passed every check.")
+    lines += ["", "## Slowest submissions", "", "| student | seconds |", "|---|---:|"]
+    lines += [f"| {s['student']} | {s['seconds']:.2f} |" for s in data["slowest"]]
+    lines += ["", "## Not graded in full", ""]
+    if data["ungradable"]:
+        lines += [f"- **{u['student']}** ({u['status']}): {u['reason']}" for u in data["ungradable"]]
+    else:
+        lines.append("None: every submission was graded.")
+    return "\n".join(lines) + "\n"
