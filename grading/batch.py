@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grading.load import MAX_FILES, SKIPPED_DIRS
-from grading.reports import write_all, write_atomically
+from grading.reports import write_atomically
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
 
 FINGERPRINT = "fingerprint.json"
