@@ -6,10 +6,28 @@ One module per model family, each a set of pure functions in float64:
 forward. Nothing here mutates its inputs, touches global random state or
 imports torch; ``layout`` maps params to and from torch state dicts.
 
+Recurrent cells
     rnn           Elman SimpleRNN (tanh, relu or sigmoid)
-    lstm          LSTM, gate blocks i, f, g, o
-    gru           GRU, PyTorch's formulation, blocks r, z, n
-    stacked       stacked and bidirectional versions of the three, laid out as torch's
-    layout        reference params <-> torch state dicts
+    lstm          LSTM (gate blocks i, f, g, o), its peephole and coupled-gate variants
+    gru           GRU in torch's form, and Cho et al.'s form (reset gate before the matmul)
+    jordan        Jordan network: the context is the previous output
+    linear_rnn    a linear RNN as a moving average of past inputs
+    stacked       stacked and bidirectional rnn, lstm and gru, laid out as torch's
+Building blocks and architectures
+    layers        embedding, dense, sigmoid, softmax, and the losses
+    attention     additive (Bahdanau), dot and general (Luong) soft attention
+    models        many-to-one, many-to-many, one-to-many, and ScratchSimpleRNNClassifier
+    seq2seq       encoder-decoder with teacher forcing, greedy and beam-search decoding
+Training
+    training      clipping, SGD, Adagrad, BPTT, truncated BPTT, RTRL, Jacobian norms
     through_time  the weight-gradient sums every backward shares
+Course examples
+    char_rnn      the "hello" character model
+    binary_adder  the RNN that adds binary numbers bit by bit
+Energy-based networks and text
+    hopfield      Hopfield network: Hebbian storage, recall, energy
+    boltzmann     restricted and general Boltzmann machines
+    text          bag of words and TF-IDF
+Plumbing
+    activations, validation, layout
 """

@@ -1,5 +1,8 @@
 """GRU in PyTorch's formulation, batch-first, row vectors, gate blocks r, z, n.
 
+Sources: RNN slides, "Gated Recurrent Unit" (update and reset gates; the slides' own form is
+``cho_*`` below); the torch form is the one the LSTM assignment grades.
+
 Shapes: N batch, T time steps, D features, H hidden units.
 Params: ``{"Wx": (D, 3H), "Wh": (H, 3H), "bx": (3H,), "bh": (3H,)}``; the
 column blocks of width H are, in order, r (reset), z (update), n (candidate).

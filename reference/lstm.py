@@ -1,5 +1,9 @@
 """LSTM, batch-first, row vectors, gate blocks in torch's order i, f, g, o.
 
+Sources: RNN slides, "Long Short Term Memory Networks" and "Cell structure of LSTM"
+(forget, input and output gates, candidate C̃_t, C_t = f_t * C_{t-1} + i_t * C̃_t,
+h_t = o_t * tanh(C_t)); Mines Paristech Session 3, "Long short-term memory".
+
 Shapes: N batch, T time steps, D features, H hidden units.
 Params: ``{"Wx": (D, 4H), "Wh": (H, 4H), "b": (4H,)}``; the column blocks of
 width H are, in order, i (input gate), f (forget gate), g (cell candidate),

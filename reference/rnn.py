@@ -1,5 +1,9 @@
 """Elman SimpleRNN, batch-first, in the course's row-vector convention.
 
+Sources: DIVE INTO CODE, Day 29 slides, "RNNs: Regression coupled type" (Elman's simple
+recurrent network) and Sprint 22 (the equations and shapes below); the BPTT below is the
+lecture notes' "Backward Propagation" and Mines Paristech Session 3's "Analysis of gradients".
+
 Shapes: N batch, T time steps, D features, H hidden units.
 Params: ``{"Wx": (D, H), "Wh": (H, H), "b": (H,)}``.
 

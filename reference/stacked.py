@@ -1,5 +1,8 @@
 """Stacked and bidirectional RNN, LSTM and GRU, laid out exactly as torch's (``batch_first=True``).
 
+Sources: RNN slides, "Sequences contain structure when parsed in reverse" (bidirectional
+networks) and "Stacked networks increase representational capacity".
+
 Shapes: N batch, T time steps, D features, H hidden units, L layers,
 K = 2 directions when bidirectional else 1.
 

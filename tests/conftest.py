@@ -1,8 +1,15 @@
-"""Hypothesis runs derandomized, so every run and every machine sees the same examples."""
+"""Hypothesis runs derandomized, so every run and every machine sees the same examples.
+
+BLAS runs one thread: the tests' matrices are tiny, and on two cores a second BLAS thread
+only fights the other process (the worker, or the other training test) for the CPU.
+"""
 
 import os
 
-from hypothesis import HealthCheck, settings
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+from hypothesis import HealthCheck, settings  # noqa: E402 - after the thread settings above
 
 settings.register_profile(
     "default",
