@@ -90,9 +90,9 @@ def _outcome(failure: CheckFailed, prop: Property, warnings: set[str], extra: st
     )
 
 
-SHRINK_CALLS = 200
+SHRINK_CALLS = 100
 """Cases tried after the first failure before the smallest failure so far is reported: a count, not a time, so that
-the counterexample is the same on every machine; shrinking a recurrent-layer bug rarely needs more than 150."""
+the counterexample is the same on every machine; a hundred is enough to bring a recurrent-layer bug down to one or two steps and units."""
 
 
 class _ShrunkEnough(BaseException):
@@ -101,6 +101,11 @@ class _ShrunkEnough(BaseException):
 
 def run_property(prop: Property, runs: Runs) -> Outcome:
     """Run ``prop`` on drawn cases, shrink any failure to its smallest case, then run the explicit cases."""
+    return _run_property(prop, runs)[0]
+
+
+def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
+    """``run_property``, and the failing case it reports (None when it passed)."""
     warnings: set[str] = set()
     smallest: list[CheckFailed] = []
     calls_after_failure = [0]
@@ -122,31 +127,40 @@ def run_property(prop: Property, runs: Runs) -> Outcome:
     try:
         wrapped()
     except CheckFailed as failure:
-        return _outcome(failure, prop, warnings)
+        return _outcome(failure, prop, warnings), failure.case
     except _ShrunkEnough:
-        return _outcome(smallest[0], prop, warnings)
+        return _outcome(smallest[0], prop, warnings), smallest[0].case
     except WorkerLost as lost:
         if smallest:
-            return _outcome(smallest[0], prop, warnings, f" (the search for a smaller case stopped: {lost.reason})")
+            return _outcome(smallest[0], prop, warnings, f" (the search for a smaller case stopped: {lost.reason})"), smallest[0].case
         raise
     except Flaky as flaky:
         inner = next((e for e in getattr(flaky, "exceptions", ()) if isinstance(e, CheckFailed)), None)
         failure = inner or (smallest[0] if smallest else None)
         text = "the same input gave different answers on different runs; is state kept between calls or objects?"
         if failure is None:
-            return Outcome(FAILED, text, warnings=tuple(sorted(warnings)))
-        return _outcome(
-            CheckFailed(f"{failure.message} ({text})", case=failure.case, hint=failure.hint, status=failure.status), prop, warnings
-        )
+            return Outcome(FAILED, text, warnings=tuple(sorted(warnings))), None
+        flaky_failure = CheckFailed(f"{failure.message} ({text})", case=failure.case, hint=failure.hint, status=failure.status)
+        return _outcome(flaky_failure, prop, warnings), failure.case
     except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
-        return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it")
-    return _explicit(prop, warnings) or Outcome(PASSED, warnings=tuple(sorted(warnings)))
+        return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it"), None
+    return _explicit(prop, warnings) or Outcome(PASSED, warnings=tuple(sorted(warnings))), None
 
 
 def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:
     for case in prop.explicit:
         try:
             warnings.update(prop.body(case) or ())
+        except CheckFailed as failure:
+            return _outcome(failure, prop, warnings)
+    return None
+
+
+def _first_failing(prop: Property, cases: list[Any], warnings: set[str]) -> Outcome | None:
+    """The outcome of the first of ``cases`` on which ``prop`` fails, or None."""
+    for case in cases:
+        try:
+            prop.body(case)
         except CheckFailed as failure:
             return _outcome(failure, prop, warnings)
     return None
@@ -160,13 +174,21 @@ class Lost(BaseException):
         self.lost, self.name = lost, name
 
 
+_DRAWN: dict[tuple[int, int, int], list] = {}
+"""The cases a sweep drew, by (strategy, seed, count): they depend on nothing else, so later sweeps replay them."""
+
+
 def run_properties(props: dict[str, Property], runs: Runs) -> dict[str, Outcome]:
     """Run properties that share one strategy: one sweep over the drawn cases, then shrink only what failed.
 
     The sweep runs every still-passing body on each case, so a correct
-    submission costs one Hypothesis run for all of them. Each property that
-    failed in the sweep then runs alone, with shrinking, for its smallest case.
-    Raises ``Lost`` naming the property that was running when the worker was lost.
+    submission costs one pass over the cases for all of them. The cases are
+    drawn by Hypothesis once per strategy, seed and count, and replayed by
+    every later sweep in this process (the next problem's, the next
+    submission's in a batch), so that drawing is paid once. Each property that
+    failed in the sweep then runs alone under Hypothesis, with shrinking, for
+    its smallest case. Raises ``Lost`` naming the property that was running
+    when the worker was lost.
     """
     strategies_used = {id(p.strategy) for p in props.values()}
     if len(strategies_used) > 1:
@@ -190,18 +212,38 @@ def run_properties(props: dict[str, Property], runs: Runs) -> dict[str, Outcome]
                 failed[name] = CheckFailed(str(error))
 
     strategy = next(iter(props.values())).strategy
-    wrapped = _settings(runs, (Phase.generate,))(seed(runs.seed)(given(strategy)(sweep)))
+    key = (id(strategy), runs.seed, runs.max_examples)
     try:
-        wrapped()
+        if key in _DRAWN:
+            for case in _DRAWN[key]:
+                sweep(case)
+        else:
+            drawn: list = []
+
+            def record(case: Any) -> None:
+                drawn.append(case)
+                sweep(case)
+
+            _settings(runs, (Phase.generate,))(seed(runs.seed)(given(strategy)(record)))()
+            _DRAWN[key] = drawn  # only a complete draw is kept
     except WorkerLost as lost:
         raise Lost(lost, running[0]) from None
     outcomes = {}
+    shrunk: list[Any] = []  # the smallest cases found so far for this sweep's failures
     for name, prop in props.items():
         try:
             if name in broken:
                 outcomes[name] = broken[name]
             elif name in failed:
-                solo = run_property(prop, runs)
+                # Failures in one sweep usually share a cause: a case already shrunk for an earlier check that
+                # also fails this one is reported for it too, sparing a second search. Otherwise it shrinks alone.
+                reused = _first_failing(prop, shrunk, warnings[name])
+                if reused is not None:
+                    outcomes[name] = reused
+                    continue
+                solo, case = _run_property(prop, runs)
+                if case is not None:
+                    shrunk.append(case)
                 # A failure the solo run cannot reproduce is reported as the sweep saw it, unshrunk.
                 outcomes[name] = solo if solo.status != PASSED else _outcome(failed[name], prop, warnings[name])
             else:

@@ -10,6 +10,7 @@ Importing this module imports torch (about 2 s): import it only where torch is n
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -64,6 +65,14 @@ def _sigmoid_stack(x: torch.Tensor, weights: Mapping[str, torch.Tensor], h0: tor
     return layer_in, torch.stack(h_n)
 
 
+@functools.lru_cache(maxsize=64)
+def _module(kind: str, D: int, H: int, num_layers: int, bidirectional: bool, nonlinearity: str) -> torch.nn.Module:
+    """One torch module per architecture, reused: each run copies its weights in, which costs far less than building it."""
+    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
+    options = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
+    return cls(D, H, num_layers=num_layers, batch_first=True, bidirectional=bidirectional, dtype=torch.float64, **options)
+
+
 def run(
     x: npt.ArrayLike,
     cells: Sequence[Mapping[str, npt.ArrayLike]],
@@ -96,11 +105,12 @@ def run(
         weights = {name: _leaf(value) for name, value in state.items()}
         out, h_n = _sigmoid_stack(x_t, weights, h0_t, K)
     else:
-        cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
-        options = {"nonlinearity": activation or "tanh"} if kind == "rnn" else {}
-        module = cls(D, H, num_layers=num_layers, batch_first=True, bidirectional=bidirectional, dtype=torch.float64, **options)
-        module.load_state_dict({name: torch.from_numpy(value) for name, value in state.items()})
+        module = _module(kind, D, H, num_layers, bidirectional, activation or "tanh")
         weights = dict(module.named_parameters())
+        with torch.no_grad():
+            for name, value in state.items():
+                weights[name].copy_(torch.from_numpy(value))
+                weights[name].grad = None
         if kind == "lstm":
             out, (h_n, c_n) = module(x_t, (h0_t, c0_t))
         else:

@@ -124,3 +124,24 @@ def test_shrinking_stops_after_a_fixed_number_of_cases_and_reports_the_smallest_
     first_failure = next(i for i, n in enumerate(calls) if n >= 10)
     assert len(calls) - first_failure - 1 <= 3
     assert outcome.status == "failed" and int(outcome.counterexample) == min(n for n in calls if n >= 10)
+
+
+def test_a_case_shrunk_for_one_failing_check_serves_the_next_check_it_also_fails(monkeypatch):
+    import checks.property
+
+    searches = []
+    search = checks.property._run_property
+    monkeypatch.setattr(checks.property, "_run_property", lambda prop, runs: searches.append(prop) or search(prop, runs))
+
+    def failing_above(limit):
+        def body(n):
+            if n >= limit:
+                raise CheckFailed(f"{n} >= {limit}", case=n)
+
+        return body
+
+    first, second = Property(NUMBERS, failing_above(10)), Property(NUMBERS, failing_above(5))
+    outcomes = run_properties({"first": first, "second": second}, Runs(max_examples=40))
+    # "second" also fails on first's smallest case, 10, so it is reported with it and never searched for alone.
+    assert outcomes["first"].counterexample == outcomes["second"].counterexample == "10"
+    assert outcomes["second"].message == "10 >= 5" and searches == [first]
