@@ -123,14 +123,8 @@ def matches_torch(ctx: Context) -> Property:
         script = [*layer.construct(contract, case), layer.forward_call(contract, case)]
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
         received, warnings = _output(ctx, case, done, 2)
-        expected = torch_parity.run(
-            case.x,
-            [case.params],
-            kind=contract.kind,
-            dout=np.zeros_like(case.dhs),
-            h0=None if case.h0 is None else case.h0[None],
-            c0=None if case.c0 is None else case.c0[None],
-        ).out
+        states = {name: None if value is None else value[None] for name, value in (("h0", case.h0), ("c0", case.c0))}
+        expected = torch_parity.run(case.x, [case.params], kind=contract.kind, dout=None, **states).out
         expected = expected if ctx.style == SEQUENCE else expected[:, -1]
         layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, done[2].value, case, contract.hint("values"))
         return warnings

@@ -29,7 +29,7 @@ class TorchRun(NamedTuple):
     out: Array  # (N, T, K·H)
     h_n: Array  # (L·K, N, H)
     c_n: Array | None  # (L·K, N, H) for an LSTM
-    grads: dict  # "x", "h0", ["c0",] "cells": one grads dict per cell
+    grads: dict | None  # "x", "h0", ["c0",] "cells": one grads dict per cell; None for a forward-only run
 
 
 def _tensor(a: npt.ArrayLike) -> torch.Tensor:
@@ -78,7 +78,7 @@ def run(
     cells: Sequence[Mapping[str, npt.ArrayLike]],
     *,
     kind: str,
-    dout: npt.ArrayLike,
+    dout: npt.ArrayLike | None,
     bidirectional: bool = False,
     h0: npt.ArrayLike | None = None,
     c0: npt.ArrayLike | None = None,
@@ -86,7 +86,7 @@ def run(
     dc_n: npt.ArrayLike | None = None,
     activation: str | None = None,
 ) -> TorchRun:
-    """Forward, then backward of L = Σ out·dout + Σ h_n·dh_n + Σ c_n·dc_n, all in float64.
+    """Forward, then backward of L = Σ out·dout + Σ h_n·dh_n + Σ c_n·dc_n, all in float64 (forward only when dout is None).
 
     Arguments mirror ``reference.stacked.forward`` and ``backward``.
     """
@@ -116,6 +116,8 @@ def run(
         else:
             out, h_n = module(x_t, h0_t)
 
+    if dout is None:
+        return TorchRun(_numpy(out), _numpy(h_n), None if c_n is None else _numpy(c_n), None)
     loss = (out * _tensor(dout)).sum()
     if dh_n is not None:
         loss = loss + (h_n * _tensor(dh_n)).sum()
@@ -123,15 +125,16 @@ def run(
         loss = loss + (c_n * _tensor(dc_n)).sum()
     loss.backward()
 
-    def numpy(t: torch.Tensor) -> Array:
-        return t.detach().numpy().copy()
-
-    weight_grads = {name: numpy(w.grad) for name, w in weights.items()}
+    weight_grads = {name: _numpy(w.grad) for name, w in weights.items()}
     grads = {
-        "x": numpy(x_t.grad),
-        "h0": numpy(h0_t.grad),
+        "x": _numpy(x_t.grad),
+        "h0": _numpy(h0_t.grad),
         "cells": layout.grads_from_torch(weight_grads, kind=kind, num_layers=num_layers, bidirectional=bidirectional),
     }
     if kind == "lstm":
-        grads["c0"] = numpy(c0_t.grad)
-    return TorchRun(numpy(out), numpy(h_n), None if c_n is None else numpy(c_n), grads)
+        grads["c0"] = _numpy(c0_t.grad)
+    return TorchRun(_numpy(out), _numpy(h_n), None if c_n is None else _numpy(c_n), grads)
+
+
+def _numpy(t: torch.Tensor) -> Array:
+    return t.detach().numpy().copy()
