@@ -1,5 +1,6 @@
 """The grader's side of the worker wall: start the worker process, talk to it, and kill it.
 
+Workers are forked by a zygote (``grading.zygote``) that has NumPy loaded.
 One ``WorkerSession`` serves one grading. It starts a worker on first use,
 loads the submission into it, and runs the checks' scripts. When the worker
 dies or overruns the time it was given, the session kills its whole process
@@ -13,8 +14,9 @@ working folder, stdin closed, stdout and stderr drained into capped buffers.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import resource
+import socket
 import shutil
 import signal
 import subprocess
@@ -30,7 +32,8 @@ from checks.session import Op, Reply, WorkerLost, reply_from_wire, to_wire
 from grading import protocol
 
 ROOT = Path(__file__).resolve().parents[1]
-BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from grading import worker_main; sys.path.remove({root!r}); worker_main.main()"
+ZYGOTE_BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from grading import zygote; sys.path.remove({root!r}); zygote.main()"
+ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 RECENT_SCRIPTS = 16
 OUTPUT_CAP = 64 * 1024
 """Bytes of the worker's stdout and of its stderr that are kept; the rest is read and dropped."""
@@ -72,6 +75,76 @@ class _Drain(threading.Thread):
         return self.kept.decode("utf-8", "replace")
 
 
+class Zygote:
+    """The grader's handle on its fork server (``grading.zygote``), started on first use."""
+
+    def __init__(self):
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.process = subprocess.Popen(
+            [sys.executable, "-I", "-u", "-c", ZYGOTE_BOOTSTRAP.format(root=str(ROOT)), str(child.fileno())],
+            stdin=subprocess.DEVNULL,
+            env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **ONE_THREAD},
+            cwd="/",
+            pass_fds=(child.fileno(),),
+        )
+        child.close()
+        self.sock = parent
+        self.sock.settimeout(30)
+        self.owner = os.getpid()
+        self.lock = threading.Lock()
+
+    def _ask(self, message: dict, fds: tuple[int, ...] = ()) -> dict:
+        with self.lock:
+            socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+            data = self.sock.recv(1 << 16)
+        if not data:
+            raise ConnectionError("the zygote closed its socket")
+        return json.loads(data)
+
+    def spawn(self, *, folder: str, memory_bytes: int, blocked: frozenset[str], env: dict, fds: tuple[int, ...]) -> int:
+        message = {"op": "spawn", "folder": folder, "memory": memory_bytes, "blocked": sorted(blocked), "env": env}
+        return int(self._ask(message, fds)["pid"])
+
+    def wait(self, pid: int, timeout: float) -> int | None:
+        """The worker's returncode once it has ended (negative for a signal), or None if it still runs after ``timeout``."""
+        try:
+            return self._ask({"op": "wait", "pid": pid, "timeout": timeout})["status"]
+        except (OSError, ValueError):
+            return None
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def close(self) -> None:
+        self.sock.close()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+_zygote: Zygote | None = None
+
+
+def _spawn(**options) -> int:
+    """A worker from this process's zygote, starting (or restarting) the zygote when needed."""
+    global _zygote
+    for attempt in (1, 2):
+        if _zygote is None or not _zygote.alive():
+            _zygote = Zygote()
+        try:
+            return _zygote.spawn(**options)
+        except (OSError, ValueError):
+            if attempt == 2:
+                raise
+            _zygote = None
+    raise AssertionError("unreachable")
+
+
+def _reap(pid: int, timeout: float) -> int | None:
+    return _zygote.wait(pid, timeout) if _zygote is not None and _zygote.alive() else None
+
+
 class WorkerProcess:
     """One running worker: a process in its own session, two protocol pipes and two drained output pipes."""
 
@@ -81,41 +154,15 @@ class WorkerProcess:
         self.from_worker, from_worker_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": self.folder,
-            "TMPDIR": self.folder,
-            "LANG": "C.UTF-8",
-            **{v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")},
-        }
-
-        def limit() -> None:  # runs in the child between fork and exec
-            if memory_bytes:
-                resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                "-u",
-                "-c",
-                BOOTSTRAP.format(root=str(ROOT)),
-                str(to_worker_r),
-                str(from_worker_w),
-                ",".join(sorted(blocked)),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=out_w,
-            stderr=err_w,
-            cwd=self.folder,
-            env=env,
-            pass_fds=(to_worker_r, from_worker_w),
-            start_new_session=True,
-            preexec_fn=limit,
-        )
-        for fd in (to_worker_r, from_worker_w, out_w, err_w):
-            os.close(fd)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder, "TMPDIR": self.folder, "LANG": "C.UTF-8", **ONE_THREAD}
+        try:
+            self.pid = _spawn(
+                folder=self.folder, memory_bytes=memory_bytes, blocked=blocked, env=env, fds=(to_worker_r, from_worker_w, out_w, err_w)
+            )
+        finally:
+            for fd in (to_worker_r, from_worker_w, out_w, err_w):
+                os.close(fd)
+        self.returncode: int | None = None
         self.stdout, self.stderr = _Drain(out_r, OUTPUT_CAP), _Drain(err_r, OUTPUT_CAP)
         self.stdout.start()
         self.stderr.start()
@@ -140,22 +187,21 @@ class WorkerProcess:
         return reply
 
     def _wait(self, seconds: float) -> int | None:
-        try:
-            return self.process.wait(seconds)
-        except subprocess.TimeoutExpired:
+        """How the worker ended, waiting up to ``seconds``; killed if it still runs."""
+        if self.returncode is None:
+            self.returncode = _reap(self.pid, seconds)
+        if self.returncode is None:
             self.kill()
-            return self.process.returncode
+        return self.returncode
 
     def kill(self) -> None:
         """Kill the worker and everything in its process group, then reap it."""
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.killpg(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
+        if self.returncode is None:
+            self.returncode = _reap(self.pid, 5)
 
     def close(self) -> None:
         self.kill()

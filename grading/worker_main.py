@@ -1,7 +1,7 @@
 """What runs inside the worker process: load the submission, then run scripts on its classes.
 
-The grader starts this with ``python -I`` in an empty temporary folder, with
-limits set, and talks to it over two pipes (``grading.protocol``). Student code
+The zygote (``grading.zygote``) forks this into an empty temporary folder,
+with limits set, and the grader talks to it over two pipes (``grading.protocol``). Student code
 runs only here. This process never sees an expected value: it receives
 inputs, calls the student's methods and sends back what came out.
 
@@ -221,9 +221,8 @@ class Worker:
         return [{"file": f.filename, "line": f.lineno or 0, "function": f.name, "text": (f.line or "").strip()} for f in mine]
 
 
-def main() -> None:
-    read_fd, write_fd = int(sys.argv[1]), int(sys.argv[2])
-    blocked = frozenset(filter(None, sys.argv[3].split(",")))
+def serve(read_fd: int, write_fd: int, blocked: frozenset[str]) -> None:
+    """Answer the grader's messages on ``read_fd`` until it closes the channel; student code runs only from here."""
     # The grader's own packages were imported to get here; forget them so that the blocker sees any import of them.
     for name in [m for m in sys.modules if m.partition(".")[0] in blocked]:
         del sys.modules[name]

@@ -88,7 +88,7 @@ def test_a_hang_times_out_and_kills_the_worker_and_its_children():
     )
     s = session(code, timeout=1.5)
     s.load()
-    pid = s.process.process.pid
+    pid = s.process.pid
     started = time.monotonic()
     with pytest.raises(WorkerLost) as lost:
         s.run([New("Probe"), Call("run")])
