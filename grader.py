@@ -41,15 +41,24 @@ def grade(
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY // 2**20,
     use_torch: bool = True,
+    hide: tuple[str | Path, ...] = (),
 ) -> Report:
-    """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given."""
+    """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given.
+
+    The worker does not see where the submission lives, nor ``out``, nor the ``hide`` paths (where the grader runs as root).
+    """
     spec = assignments.get(assignment)
+    path = Path(path)
     submission = load.load(path, tuple(c.cls for c in spec.contracts))
+    hidden = [path.resolve() if path.is_dir() else path.resolve().parent, *(Path(h).resolve() for h in hide)]
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        hidden.append(Path(out).resolve())
     report = score(
         spec,
         submission,
         runs=Runs(seed=seed, max_examples=max_examples),
-        limits=Limits(timeout=timeout, memory_bytes=int(memory_mb) * 2**20),
+        limits=Limits(timeout=timeout, memory_bytes=int(memory_mb) * 2**20, hide=tuple(map(str, hidden))),
         use_torch=use_torch,
     )
     if out is not None:

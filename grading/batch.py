@@ -145,6 +145,7 @@ def grade_one(entry: Entry, settings: Settings, out: Path, print_: str) -> Row:
         max_examples=settings.max_examples,
         timeout=settings.timeout,
         memory_mb=settings.memory_mb,
+        hide=(entry.path.parent, out),  # every student's submission and every report
     )
     write_atomically(out / entry.student / FINGERPRINT, json.dumps({"fingerprint": print_, "settings": asdict(settings)}, indent=2) + "\n")
     return _row(entry.student, report.to_dict())

@@ -31,10 +31,12 @@ class Submission:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     error: str | None = None  # why nothing could be loaded
+    folder: Path | None = None  # the repository, when the submission is a folder: its Python files go to the worker
 
     def load_message(self) -> dict:
-        folder = str(self.file.parent) if self.file else None
-        return {"op": "load", "sources": [dict(s) for s in self.sources], "mode": self.mode, "path": folder}
+        # For a repository, where the graded file sits in it: that folder of the copy goes on the worker's sys.path.
+        inside = str(self.file.parent.relative_to(self.folder)) if self.folder and self.file else None
+        return {"op": "load", "sources": [dict(s) for s in self.sources], "mode": self.mode, "path": inside}
 
 
 @dataclass
@@ -148,10 +150,11 @@ def load(path: str | Path, class_names: tuple[str, ...]) -> Submission:
         if file is None:
             return Submission(path, None, notes=(), error=notes[0])
     assert file is not None
+    folder = path if path.is_dir() else None
     try:
         if file.suffix == ".ipynb":
             cells = _notebook_cells(file)
-            return Submission(path, file, tuple(cells.sources), "cells", tuple(cells.warnings), tuple(notes))
-        return Submission(path, file, ({"file": file.name, "code": _read_text(file)},), "module", (), tuple(notes))
+            return Submission(path, file, tuple(cells.sources), "cells", tuple(cells.warnings), tuple(notes), folder=folder)
+        return Submission(path, file, ({"file": file.name, "code": _read_text(file)},), "module", (), tuple(notes), folder=folder)
     except (ValueError, OSError) as error:
         return Submission(path, file, notes=tuple(notes), error=str(error))

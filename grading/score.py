@@ -32,6 +32,7 @@ DEFAULT_MEMORY = 2 * 2**30
 class Limits:
     timeout: float = DEFAULT_TIMEOUT  # seconds of wall clock per problem (and for loading)
     memory_bytes: int = DEFAULT_MEMORY
+    hide: tuple[str, ...] = ()  # paths the worker must not see (besides the project's own source)
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:
@@ -64,7 +65,13 @@ class _Grading:
     def __init__(self, assignment: Assignment, submission: Submission, runs: Runs, limits: Limits, use_torch: bool, progress):
         self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
         self.use_torch, self.progress = use_torch, progress
-        self.session = WorkerSession(submission.load_message(), blocked=assignment.forbidden_imports, memory_bytes=limits.memory_bytes)
+        self.session = WorkerSession(
+            submission.load_message(),
+            blocked=assignment.forbidden_imports,
+            memory_bytes=limits.memory_bytes,
+            copy_from=submission.folder,
+            hide=limits.hide,
+        )
         self.warnings: list[str] = list(submission.warnings)
         self.notes: list[str] = list(submission.notes)
         self.styles: dict[str, str] = {}
@@ -82,6 +89,8 @@ class _Grading:
             hint = "Loading must not train a model or wait for input: keep long runs under `if __name__ == '__main__':`."
             return Outcome(TIMEOUT if lost.timeout else ERROR, f"{lost.reason}; nothing could be graded", hint=hint)
         self.warnings += [w.get("text", str(w)) for w in loaded.warnings]
+        if loaded.isolation:
+            self.notes.append(f"the submission ran in a worker with {loaded.isolation}")
         for contract in self.assignment.contracts:
             if contract.cls not in loaded.classes:
                 found = ", ".join(loaded.classes) or "none"

@@ -13,7 +13,9 @@ working folder, stdin closed, stdout and stderr drained into capped buffers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import socket
@@ -27,6 +29,8 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from checks.session import Op, Reply, WorkerLost, reply_from_wire, to_wire
 from grading import protocol
@@ -101,9 +105,16 @@ class Zygote:
             raise ConnectionError("the zygote closed its socket")
         return json.loads(data)
 
-    def spawn(self, *, folder: str, memory_bytes: int, blocked: frozenset[str], env: dict, fds: tuple[int, ...]) -> int:
-        message = {"op": "spawn", "folder": folder, "memory": memory_bytes, "blocked": sorted(blocked), "env": env}
+    def spawn(self, *, folder: str, memory_bytes: int, blocked: frozenset[str], env: dict, copy_from, hide, fds: tuple[int, ...]) -> int:
+        message = {"op": "spawn", "folder": folder, "memory": memory_bytes, "blocked": sorted(blocked), "env": env, "copy_from": copy_from, "hide": hide}
         return int(self._ask(message, fds)["pid"])
+
+    def clean(self) -> int:
+        """Kill and reap everything the zygote's workers left behind; how many processes that was."""
+        try:
+            return int(self._ask({"op": "clean"})["killed"])
+        except (OSError, ValueError, KeyError):
+            return 0
 
     def wait(self, pid: int, timeout: float) -> int | None:
         """The worker's returncode once it has ended (negative for a signal), or None if it still runs after ``timeout``."""
@@ -145,10 +156,37 @@ def _reap(pid: int, timeout: float) -> int | None:
     return _zygote.wait(pid, timeout) if _zygote is not None and _zygote.alive() else None
 
 
+def _clean() -> None:
+    if _zygote is not None and _zygote.alive():
+        _zygote.clean()
+
+
+def _safe_to_hide(path: Path) -> bool:
+    """Never cover the root, or anything holding Python itself or NumPy, which the worker still needs."""
+    needed = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(np.__file__).resolve().parent]
+    return path != Path(path.anchor) and not any(n == path or path in n.parents for n in needed)
+
+
+@functools.lru_cache(maxsize=1)
+def hidden_paths() -> tuple[str, ...]:
+    """The project's own source, which the worker must not read: the checkout if this is one, and every package."""
+    import assignments  # noqa: PLC0415
+    import checks  # noqa: PLC0415
+    import reference  # noqa: PLC0415
+
+    found = {Path(m.__file__).resolve().parent for m in (reference, checks, assignments)} | {Path(__file__).resolve().parent}
+    spec = importlib.util.find_spec("grader")
+    if spec is not None and spec.origin:
+        found.add(Path(spec.origin).resolve())
+    if (ROOT / "pyproject.toml").exists() and (ROOT / "grader.py").exists():
+        found.add(ROOT)  # a source checkout: its tests and fixtures hold correct solutions too
+    return tuple(sorted(str(p) for p in found if _safe_to_hide(p)))
+
+
 class WorkerProcess:
     """One running worker: a process in its own session, two protocol pipes and two drained output pipes."""
 
-    def __init__(self, *, blocked: frozenset[str], memory_bytes: int):
+    def __init__(self, *, blocked: frozenset[str], memory_bytes: int, copy_from: Path | None = None, hide: tuple[str, ...] = ()):
         self.folder = tempfile.mkdtemp(prefix="rnn-grader-worker-")
         to_worker_r, self.to_worker = os.pipe()
         self.from_worker, from_worker_w = os.pipe()
@@ -157,7 +195,13 @@ class WorkerProcess:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder, "TMPDIR": self.folder, "LANG": "C.UTF-8", **ONE_THREAD}
         try:
             self.pid = _spawn(
-                folder=self.folder, memory_bytes=memory_bytes, blocked=blocked, env=env, fds=(to_worker_r, from_worker_w, out_w, err_w)
+                folder=self.folder,
+                memory_bytes=memory_bytes,
+                blocked=blocked,
+                env=env,
+                copy_from=None if copy_from is None else str(Path(copy_from).resolve()),
+                hide=sorted({*hidden_paths(), *(h for h in hide if _safe_to_hide(Path(h)))}),
+                fds=(to_worker_r, from_worker_w, out_w, err_w),
             )
         finally:
             for fd in (to_worker_r, from_worker_w, out_w, err_w):
@@ -195,13 +239,14 @@ class WorkerProcess:
         return self.returncode
 
     def kill(self) -> None:
-        """Kill the worker and everything in its process group, then reap it."""
+        """Kill the worker and every process it started, detached ones included, then reap them."""
         try:
             os.killpg(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
+        except (ProcessLookupError, PermissionError):
             pass
         if self.returncode is None:
             self.returncode = _reap(self.pid, 5)
+        _clean()
 
     def close(self) -> None:
         self.kill()
@@ -222,6 +267,7 @@ class Loaded:
     classes: list[str]
     warnings: list[dict]
     refused: list[str]
+    isolation: str = ""
 
 
 class WorkerSession:
@@ -230,9 +276,10 @@ class WorkerSession:
     ``deadline`` (time.monotonic) bounds every request; the scorer moves it for each problem.
     """
 
-    def __init__(self, load_message: dict, *, blocked: frozenset[str], memory_bytes: int):
+    def __init__(self, load_message: dict, *, blocked: frozenset[str], memory_bytes: int, copy_from: Path | None = None, hide: tuple[str, ...] = ()):
         self.load_message = load_message
         self.blocked, self.memory_bytes = blocked, memory_bytes
+        self.copy_from, self.hide = copy_from, hide
         self.deadline = float("inf")
         self.process: WorkerProcess | None = None
         self.loaded: Loaded | None = None
@@ -249,7 +296,7 @@ class WorkerSession:
 
     def _request(self, message: dict | bytes) -> dict:
         if self.process is None:
-            self.process = WorkerProcess(blocked=self.blocked, memory_bytes=self.memory_bytes)
+            self.process = WorkerProcess(blocked=self.blocked, memory_bytes=self.memory_bytes, copy_from=self.copy_from, hide=self.hide)
             self.starts += 1
             try:
                 reply = self.process.request(self.load_message, self._remaining())
@@ -257,6 +304,7 @@ class WorkerSession:
                 self._retire()
                 raise WorkerLost(f"{lost.reason} while loading the submission", timeout=lost.timeout) from None
             self.loaded = self.loaded or Loaded(
+                isolation=str(reply.get("isolation", ""))[:100],
                 classes=[str(c) for c in reply.get("classes", [])][:200],
                 warnings=[w for w in reply.get("warnings", []) if isinstance(w, dict)][:50],
                 refused=[str(r) for r in reply.get("refused", [])][:20],

@@ -89,6 +89,7 @@ class Worker:
         self.namespace: dict = {}
         self.files: set[str] = set()
         self.current = None
+        self.isolation = ""
 
     # -- loading ---------------------------------------------------------
     def load(self, sources: list[dict], mode: str, path: str | None) -> dict:
@@ -96,8 +97,9 @@ class Worker:
         module.__dict__["__builtins__"] = builtins
         sys.modules["submission"] = module
         self.namespace = module.__dict__
-        if path and os.path.isdir(path):
-            sys.path.insert(0, path)  # a repository's own helper modules
+        if path is not None and os.path.isdir(os.path.join("submission", path)):
+            # A repository's own helper modules, from the copy of its Python files in the workspace.
+            sys.path.insert(0, os.path.abspath(os.path.join("submission", path)))
         warnings = []
         for source in sources:
             name, code = source["file"], source["code"]
@@ -111,7 +113,7 @@ class Worker:
                 if mode == "module":
                     break
         classes = sorted(k for k, v in self.namespace.items() if isinstance(v, type) and getattr(v, "__module__", "") == "submission")
-        return {"warnings": warnings, "classes": classes, "refused": list(self.blocker.refused)}
+        return {"warnings": warnings, "classes": classes, "refused": list(self.blocker.refused), "isolation": self.isolation}
 
     def _load_warning(self, name: str, error: BaseException, mode: str) -> dict:
         frames = self._frames(error)
@@ -221,7 +223,7 @@ class Worker:
         return [{"file": f.filename, "line": f.lineno or 0, "function": f.name, "text": (f.line or "").strip()} for f in mine]
 
 
-def serve(read_fd: int, write_fd: int, blocked: frozenset[str]) -> None:
+def serve(read_fd: int, write_fd: int, blocked: frozenset[str], *, isolation: str = "") -> None:
     """Answer the grader's messages on ``read_fd`` until it closes the channel; student code runs only from here."""
     # The grader's own packages were imported to get here; forget them so that the blocker sees any import of them.
     for name in [m for m in sys.modules if m.partition(".")[0] in blocked]:
@@ -229,6 +231,7 @@ def serve(read_fd: int, write_fd: int, blocked: frozenset[str]) -> None:
     blocker = ImportBlocker(blocked)
     sys.meta_path.insert(0, blocker)
     worker = Worker(blocker)
+    worker.isolation = isolation
     while True:
         try:
             message = protocol.receive(read_fd)

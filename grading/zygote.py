@@ -1,98 +1,305 @@
-"""The fork server that starts workers: a trusted process with NumPy already imported.
+"""The fork server that starts workers: a trusted process with NumPy loaded, and the keeper of their process trees.
 
 Starting a fresh interpreter and importing NumPy costs a tenth of a second of
 CPU; forking a process that already did costs a millisecond. The grader starts
-one zygote (``python -I``, empty environment but for the BLAS thread counts)
-and asks it over a Unix socket for each worker:
+one zygote (``python -I``) and asks it over a Unix socket for each worker:
 
-    {"op": "spawn", "folder", "memory", "blocked", "env"} + four fds -> {"pid"}
-    {"op": "wait", "pid", "timeout"}                                   -> {"status"}  (as subprocess's returncode, or None)
+    {"op": "spawn", ...} + four fds  -> {"pid", "hardened"}
+    {"op": "wait", "pid", "timeout"} -> {"status"}   (subprocess's returncode, or None while it runs)
+    {"op": "clean"}                  -> {"killed"}   (every descendant killed and reaped)
 
-The child of a spawn leaves the zygote's session, takes its limits, moves into
-its empty folder, puts the given pipes on its stdin/stdout/stderr and protocol
-fds, closes everything else and becomes ``grading.worker_main``. It never sees
-anything of the grader's but those pipes. The zygote reaps its children and
-reports how they ended, since only a parent can.
+The zygote is a child subreaper (``PR_SET_CHILD_SUBREAPER``): whatever a worker
+starts, even a daemon that double-forks and calls setsid, stays its
+descendant, so ``clean`` finds and kills all of it before the grader writes a
+report.
+
+The child of a spawn, before any student code runs:
+
+1. leaves the zygote's session and takes its limits (address space, file
+   size, processes, open files, no core dumps);
+2. reads a repository submission's Python files;
+3. when the zygote runs as root, enters a mount namespace of its own where a
+   fresh tmpfs on /tmp is its workspace (holding those files in
+   ``submission/``) and the project's source, the submissions folder and the
+   output folder are covered by empty root-only mounts;
+4. as root, drops to the unprivileged user ``nobody``;
+5. puts the given pipes on its stdin/stdout/stderr and protocol fds, closes
+   everything else, and becomes ``grading.worker_main``.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import pwd
 import resource
+import signal
 import socket
 import sys
 import time
+from pathlib import Path
 
 MAX_MESSAGE = 1 << 16
+PR_SET_CHILD_SUBREAPER = 36
+CLONE_NEWNS = 0x00020000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+
+LIMITS = {
+    resource.RLIMIT_CORE: 0,
+    resource.RLIMIT_FSIZE: 64 * 2**20,  # no file written larger than 64 MiB
+    resource.RLIMIT_NOFILE: 256,
+    resource.RLIMIT_NPROC: 256,  # counts every process of the worker's user
+}
+COPY_LIMIT = 20 * 2**20
+WORKSPACE = "size=64m,mode=0700"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        raise OSError(ctypes.get_errno(), f"{what}: {os.strerror(ctypes.get_errno())}")
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    enc = lambda s: None if s is None else s.encode()  # noqa: E731
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def _python_files(source: Path) -> dict[str, bytes]:
+    """A repository's .py files by relative path, up to COPY_LIMIT bytes in all; hidden folders are skipped."""
+    files, total = {}, 0
+    for path in sorted(source.rglob("*.py")):
+        relative = path.relative_to(source)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        total += path.stat().st_size
+        if total > COPY_LIMIT:
+            break
+        files[str(relative)] = path.read_bytes()
+    return files
+
+
+def _write_files(files: dict[str, bytes], target: Path, owner: tuple[int, int] | None) -> None:
+    if not files:
+        return
+    for relative, data in files.items():
+        path = target / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if owner:
+        for path in [target, *target.rglob("*")]:
+            os.chown(path, *owner)
+
+
+def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
+    """As root: a mount namespace of the worker's own. Returns its workspace, or None when that is not possible.
+
+    A fresh tmpfs replaces /tmp (the workspace: it hides every other worker's
+    folder and anything else under /tmp), and the given paths (the project's
+    source, the submissions, the reports) are covered by empty root-only mounts.
+    """
+    if os.geteuid() != 0 or not message.get("harden", True):
+        return None
+    try:
+        _check(_libc.unshare(CLONE_NEWNS), "unshare")
+    except OSError:
+        return None  # no namespaces here (a container without the capability): limits only
+    try:
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)
+        uid, gid = _nobody()
+        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"{WORKSPACE},uid={uid},gid={gid}")
+        _keep_reachable(sorted({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, *sys.path) if p and os.path.isdir(p)}))
+        for path in message.get("hide", []):
+            if os.path.commonpath([path, "/tmp"]) == path:
+                continue  # /tmp itself (or above it): already replaced by the private workspace
+            if os.path.isdir(path):
+                _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0700")
+            elif os.path.exists(path):
+                _mount("/dev/null", path, None, MS_BIND)
+        _write_files(files, Path("/tmp/submission"), (uid, gid))
+        return "/tmp"
+    except OSError as error:
+        # Half an isolation is worse than none that says so: this worker does not start.
+        os.write(2, f"worker isolation failed: {error}\n".encode())
+        os._exit(70)
+
+
+MNT_DETACH = 2
+
+
+def _blocking_ancestor(path: Path) -> tuple[Path, Path] | None:
+    """The highest folder above ``path`` that others cannot enter, and its child on the way to ``path``."""
+    parts = path.parts
+    for depth in range(2, len(parts)):
+        folder = Path(*parts[:depth])
+        if not os.stat(folder).st_mode & 0o001:
+            return folder, Path(*parts[: depth + 1])
+    return None
+
+
+def _keep_reachable(paths: list[Path]) -> None:
+    """Let the unprivileged worker reach Python and NumPy even when they sit under a private folder such as /root.
+
+    The private folder is covered by an empty, enterable tmpfs, and only the
+    child folder that leads to Python is bound back into it: the rest of the
+    private folder stays out of sight.
+    """
+    for index, path in enumerate(paths):
+        blocked = _blocking_ancestor(path)
+        if blocked is None:
+            continue
+        folder, child = blocked
+        stage = Path(f"/tmp/.reach-{index}")
+        stage.mkdir()
+        _mount(str(child), str(stage), None, MS_BIND | MS_REC)
+        _mount("tmpfs", str(folder), "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
+        (folder / child.name).mkdir()
+        _mount(str(stage), str(folder / child.name), None, MS_BIND | MS_REC)
+        _check(_libc.umount2(str(stage).encode(), MNT_DETACH), f"umount {stage}")
+        stage.rmdir()
+
+
+def _nobody() -> tuple[int, int]:
+    try:
+        entry = pwd.getpwnam("nobody")
+        return entry.pw_uid, entry.pw_gid
+    except KeyError:
+        return 65534, 65534
 
 
 def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
-    """In the forked child: drop everything of the zygote's, take the limits, and serve as the worker."""
+    """In the forked child: isolate, take the limits, drop privileges, and serve as the worker."""
     read_fd, write_fd, out_fd, err_fd = fds
     sock.close()
     os.setsid()
+    files = _python_files(Path(message["copy_from"])) if message.get("copy_from") else {}
+    workspace = _isolate(message, files)
+    if workspace is None:
+        workspace = message["folder"]
+        _write_files(files, Path(workspace, "submission"), None)
+    os.chdir(workspace)
     memory = int(message.get("memory") or 0)
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    os.chdir(message["folder"])
+    for limit, value in LIMITS.items():
+        resource.setrlimit(limit, (value, value))
+    if os.geteuid() == 0:
+        uid, gid = _nobody()
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in message.get("env", {}).items()})
+    os.environ.update(HOME=workspace, TMPDIR=workspace)
+    isolation = "its own mount namespace, user nobody" if os.getuid() != 0 and workspace == "/tmp" else "limits only (the grader is not root)"
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
     keep = {0, 1, 2, read_fd, write_fd}
     for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd not in keep:
+        if int(name) not in keep:
             try:
-                os.close(fd)
+                os.close(int(name))
             except OSError:
                 pass
     from grading import worker_main  # noqa: PLC0415 - already imported by the zygote
 
     try:
-        worker_main.serve(read_fd, write_fd, frozenset(message.get("blocked", ())))
+        worker_main.serve(read_fd, write_fd, frozenset(message.get("blocked", ())), isolation=isolation)
     finally:
         os._exit(0)
 
 
-def _status(pid: int, timeout: float) -> int | None:
-    """Reap ``pid`` within ``timeout`` seconds: its returncode (negative for a signal), or None if it still runs."""
-    deadline = time.monotonic() + max(timeout, 0.0)
-    while True:
+def _descendants() -> list[int]:
+    """Every process descended from this one, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if done:
-            return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.005)
+            with open(f"/proc/{name}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    found, stack = [], [os.getpid()]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
 
 
-def serve(sock: socket.socket) -> None:
-    while True:
-        try:
-            data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
-        except OSError:
-            return
-        if not data:
-            return
-        message = json.loads(data)
-        if message["op"] == "spawn":
-            pid = os.fork()
+class Zygote:
+    def __init__(self):
+        self.ended: dict[int, int] = {}  # returncodes of reaped children
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
             if pid == 0:
-                _become_worker(sock, message, fds)
-            for fd in fds:
-                os.close(fd)
-            reply = {"pid": pid}
-        else:
-            reply = {"status": _status(int(message["pid"]), float(message.get("timeout", 0)))}
-        sock.send(json.dumps(reply).encode())
+                return
+            self.ended[pid] = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+
+    def wait(self, pid: int, timeout: float) -> int | None:
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            self._reap()
+            if pid in self.ended:
+                return self.ended.pop(pid)
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.005)
+
+    def clean(self) -> int:
+        """Stop, then kill, every descendant until none is left; what a worker left behind ends here."""
+        killed = 0
+        for _ in range(100):
+            found = _descendants()
+            if not found:
+                break
+            for pid in found:  # stopped first, so that nothing forks while its family is being killed
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except ProcessLookupError:
+                    pass
+            for pid in found:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed += 1
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.002)
+            self._reap()
+        return killed
+
+    def serve(self, sock: socket.socket) -> None:
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
+            except OSError:
+                return
+            if not data:
+                return
+            message = json.loads(data)
+            if message["op"] == "spawn":
+                pid = os.fork()
+                if pid == 0:
+                    _become_worker(sock, message, fds)
+                for fd in fds:
+                    os.close(fd)
+                reply = {"pid": pid}
+            elif message["op"] == "clean":
+                reply = {"killed": self.clean()}
+            else:
+                reply = {"status": self.wait(int(message["pid"]), float(message.get("timeout", 0)))}
+            sock.send(json.dumps(reply).encode())
 
 
 def main() -> None:
@@ -100,4 +307,9 @@ def main() -> None:
 
     from grading import protocol, worker_main  # noqa: F401, PLC0415 - loaded once, here, for every worker
 
-    serve(socket.socket(fileno=int(sys.argv[1])))
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    zygote = Zygote()
+    try:
+        zygote.serve(socket.socket(fileno=int(sys.argv[1])))
+    finally:
+        zygote.clean()
