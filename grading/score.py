@@ -25,6 +25,8 @@ from grading.report import ProblemResult, Report
 from grading.worker import WorkerSession
 
 DEFAULT_TIMEOUT = 60.0
+MAX_CRASHES = 2
+"""Worker deaths in one problem after which its remaining checks are not run: a submission that crashes keeps crashing."""
 DEFAULT_MEMORY = 2 * 2**30
 
 
@@ -142,7 +144,8 @@ class _Grading:
                 properties[spec.name] = made
             else:
                 outcomes[spec.name] = made
-        while properties and not any(o.status == TIMEOUT for o in outcomes.values()):
+        crashes: list[str] = []
+        while properties and not any(o.status == TIMEOUT for o in outcomes.values()) and len(crashes) < MAX_CRASHES:
             try:
                 outcomes.update(run_properties(properties, self.runs))
                 properties = {}
@@ -150,8 +153,14 @@ class _Grading:
                 # The check that was running takes the loss; the rest run again in a fresh worker.
                 outcomes[lost.name] = self._lost(problem, lost.name, lost.lost)
                 del properties[lost.name]
+                if not lost.lost.timeout:
+                    crashes.append(lost.name)
         for spec in problem.checks:
-            if spec.name not in outcomes:
+            if spec.name not in outcomes and len(crashes) >= MAX_CRASHES:
+                outcomes[spec.name] = Outcome(
+                    ERROR, f"not run: the worker died {len(crashes)} times in {problem.id} ({', '.join(crashes)})"
+                )
+            elif spec.name not in outcomes:
                 running = next((n for n, o in outcomes.items() if o.status == TIMEOUT), "an earlier check")
                 outcomes[spec.name] = Outcome(
                     TIMEOUT, f"not run: {problem.id} ran out of its {self.limits.timeout:g} s while {running} was running"

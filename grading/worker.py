@@ -45,7 +45,7 @@ OUTPUT_CAP = 64 * 1024
 
 def describe_exit(returncode: int | None) -> str:
     if returncode is None:
-        return "still running"
+        return "and was killed"
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -106,7 +106,15 @@ class Zygote:
         return json.loads(data)
 
     def spawn(self, *, folder: str, memory_bytes: int, blocked: frozenset[str], env: dict, copy_from, hide, fds: tuple[int, ...]) -> int:
-        message = {"op": "spawn", "folder": folder, "memory": memory_bytes, "blocked": sorted(blocked), "env": env, "copy_from": copy_from, "hide": hide}
+        message = {
+            "op": "spawn",
+            "folder": folder,
+            "memory": memory_bytes,
+            "blocked": sorted(blocked),
+            "env": env,
+            "copy_from": copy_from,
+            "hide": hide,
+        }
         return int(self._ask(message, fds)["pid"])
 
     def clean(self) -> int:
@@ -221,7 +229,9 @@ class WorkerProcess:
             self.kill()
             raise WorkerLost(f"timed out after {timeout:.1f} s", timeout=True) from None
         except protocol.ChannelClosed:
-            raise WorkerLost(f"worker died ({describe_exit(self._wait(2.0))})") from None
+            code = self._wait(2.0)
+            ended = "closed its channel to the grader" if code is None else ("exited" if code >= 0 else "died")
+            raise WorkerLost(f"worker {ended} ({describe_exit(code)})") from None
         except protocol.ProtocolError as error:
             self.kill()
             raise WorkerLost(f"worker sent an unreadable reply ({error})") from None
@@ -276,7 +286,9 @@ class WorkerSession:
     ``deadline`` (time.monotonic) bounds every request; the scorer moves it for each problem.
     """
 
-    def __init__(self, load_message: dict, *, blocked: frozenset[str], memory_bytes: int, copy_from: Path | None = None, hide: tuple[str, ...] = ()):
+    def __init__(
+        self, load_message: dict, *, blocked: frozenset[str], memory_bytes: int, copy_from: Path | None = None, hide: tuple[str, ...] = ()
+    ):
         self.load_message = load_message
         self.blocked, self.memory_bytes = blocked, memory_bytes
         self.copy_from, self.hide = copy_from, hide

@@ -23,7 +23,8 @@ The child of a spawn, before any student code runs:
    ``submission/``) and the project's source, the submissions folder and the
    output folder are covered by empty root-only mounts;
 4. as root, drops to the unprivileged user ``nobody``;
-5. puts the given pipes on its stdin/stdout/stderr and protocol fds, closes
+5. asks to be killed when the zygote ends (and the zygote, when the grader ends);
+6. puts the given pipes on its stdin/stdout/stderr and protocol fds, closes
    everything else, and becomes ``grading.worker_main``.
 """
 
@@ -41,6 +42,7 @@ import time
 from pathlib import Path
 
 MAX_MESSAGE = 1 << 16
+PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNS = 0x00020000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
@@ -190,10 +192,13 @@ def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
+    _die_with_parent()
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in message.get("env", {}).items()})
     os.environ.update(HOME=workspace, TMPDIR=workspace)
-    isolation = "its own mount namespace, user nobody" if os.getuid() != 0 and workspace == "/tmp" else "limits only (the grader is not root)"
+    isolation = (
+        "its own mount namespace, user nobody" if os.getuid() != 0 and workspace == "/tmp" else "limits only (the grader is not root)"
+    )
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out_fd, 1)
@@ -211,6 +216,14 @@ def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
         worker_main.serve(read_fd, write_fd, frozenset(message.get("blocked", ())), isolation=isolation)
     finally:
         os._exit(0)
+
+
+def _die_with_parent() -> None:
+    """SIGKILL this process when its parent ends (set after any change of user, which clears it)."""
+    parent = os.getppid()
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(1)
 
 
 def _descendants() -> list[int]:
@@ -308,6 +321,7 @@ def main() -> None:
     from grading import protocol, worker_main  # noqa: F401, PLC0415 - loaded once, here, for every worker
 
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    _die_with_parent()  # a grader killed from outside takes its zygote, and so its worker, with it
     zygote = Zygote()
     try:
         zygote.serve(socket.socket(fileno=int(sys.argv[1])))
