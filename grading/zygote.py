@@ -18,10 +18,11 @@ The child of a spawn, before any student code runs:
 1. leaves the zygote's session and takes its limits (address space, file
    size, processes, open files, no core dumps);
 2. reads a repository submission's Python files;
-3. when the zygote runs as root, enters a mount namespace of its own where a
-   fresh tmpfs on /tmp is its workspace (holding those files in
-   ``submission/``) and the project's source, the submissions folder and the
-   output folder are covered by empty root-only mounts;
+3. when the zygote runs as root, enters a mount namespace and a root of its
+   own: an empty tmpfs holding only the system folders, Python's folders and
+   a few devices, read-only, and a fresh tmpfs on /tmp as its workspace
+   (holding those files in ``submission/``); the project's packages, the
+   submissions and the reports are covered by empty mounts besides;
 4. as root, drops to the unprivileged user ``nobody``;
 5. asks to be killed when the zygote ends (and the zygote, when the grader ends);
 6. puts the given pipes on its stdin/stdout/stderr and protocol fds, closes
@@ -95,12 +96,20 @@ def _write_files(files: dict[str, bytes], target: Path, owner: tuple[int, int] |
             os.chown(path, *owner)
 
 
-def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
-    """As root: a mount namespace of the worker's own. Returns its workspace, or None when that is not possible.
+SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+DEVICES = ("null", "zero", "full", "random", "urandom")
 
-    A fresh tmpfs replaces /tmp (the workspace: it hides every other worker's
-    folder and anything else under /tmp), and the given paths (the project's
-    source, the submissions, the reports) are covered by empty root-only mounts.
+
+def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
+    """As root: a mount namespace and a root of the worker's own. Returns its workspace, or None when that is not possible.
+
+    The worker's root is an allowlist, not the machine with holes in it: an
+    empty tmpfs into which only the system folders, Python's own folders and
+    a few devices are bound read-only. No other checkout of the project, no
+    submission, no report and no /proc exists there, wherever they sit on the
+    machine. A fresh tmpfs on /tmp is the workspace, and the given paths (the
+    project's packages, the submissions, the reports) are covered by empty
+    mounts in case they sit inside an allowed folder.
     """
     if os.geteuid() != 0 or not message.get("harden", True):
         return None
@@ -111,15 +120,24 @@ def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
     try:
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
         uid, gid = _nobody()
-        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"{WORKSPACE},uid={uid},gid={gid}")
-        _keep_reachable(sorted({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, *sys.path) if p and os.path.isdir(p)}))
-        for path in message.get("hide", []):
-            if os.path.commonpath([path, "/tmp"]) == path:
-                continue  # /tmp itself (or above it): already replaced by the private workspace
-            if os.path.isdir(path):
-                _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0700")
-            elif os.path.exists(path):
-                _mount("/dev/null", path, None, MS_BIND)
+        hidden = [str(Path(p).resolve()) for p in message.get("hide", [])]
+        root = message["folder"]
+        _mount("tmpfs", root, "tmpfs", MS_NOSUID, "size=1m,mode=0755")
+        for path in _allowed_paths(hidden):
+            _bind_read_only(path, root)
+        for name in DEVICES:
+            if os.path.exists(f"/dev/{name}"):
+                target = Path(root, "dev", name)
+                target.parent.mkdir(mode=0o755, exist_ok=True)
+                target.touch()
+                _mount(f"/dev/{name}", str(target), None, MS_BIND)
+        workspace = Path(root, "tmp")
+        workspace.mkdir(mode=0o755, exist_ok=True)
+        _mount("tmpfs", str(workspace), "tmpfs", MS_NOSUID | MS_NODEV, f"{WORKSPACE},uid={uid},gid={gid}")
+        for path in hidden:
+            _cover(root + path)
+        os.chroot(root)
+        os.chdir("/")
         _write_files(files, Path("/tmp/submission"), (uid, gid))
         return "/tmp"
     except OSError as error:
@@ -128,39 +146,36 @@ def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
         os._exit(70)
 
 
-MNT_DETACH = 2
+MS_REMOUNT = 32
 
 
-def _blocking_ancestor(path: Path) -> tuple[Path, Path] | None:
-    """The highest folder above ``path`` that others cannot enter, and its child on the way to ``path``."""
-    parts = path.parts
-    for depth in range(2, len(parts)):
-        folder = Path(*parts[:depth])
-        if not os.stat(folder).st_mode & 0o001:
-            return folder, Path(*parts[: depth + 1])
-    return None
+def _allowed_paths(hidden: list[str]) -> list[str]:
+    """The folders the worker may see: the system's, and Python's (prefixes and import path) unless hidden."""
+    candidates = {*SYSTEM_PATHS, sys.prefix, sys.base_prefix, sys.exec_prefix, *(p for p in sys.path if p)}
+    real = sorted({str(Path(p).resolve()) for p in candidates if os.path.isdir(p)})
+    chosen: list[str] = []
+    for path in real:
+        inside = lambda folder: path == folder or path.startswith(folder.rstrip("/") + "/")  # noqa: E731
+        if path != "/" and not any(inside(h) for h in hidden) and not any(inside(c) for c in chosen):
+            chosen.append(path)
+    return chosen
 
 
-def _keep_reachable(paths: list[Path]) -> None:
-    """Let the unprivileged worker reach Python and NumPy even when they sit under a private folder such as /root.
+def _bind_read_only(path: str, root: str) -> None:
+    target = Path(root + path)
+    target.mkdir(mode=0o755, parents=True, exist_ok=True)
+    _mount(path, str(target), None, MS_BIND | MS_REC)
+    _mount(None, str(target), None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
+    for name in SYSTEM_PATHS:  # /bin -> usr/bin and friends: the same links in the new root
+        if os.path.islink(name) and not os.path.lexists(root + name):
+            os.symlink(os.readlink(name), root + name)
 
-    The private folder is covered by an empty, enterable tmpfs, and only the
-    child folder that leads to Python is bound back into it: the rest of the
-    private folder stays out of sight.
-    """
-    for index, path in enumerate(paths):
-        blocked = _blocking_ancestor(path)
-        if blocked is None:
-            continue
-        folder, child = blocked
-        stage = Path(f"/tmp/.reach-{index}")
-        stage.mkdir()
-        _mount(str(child), str(stage), None, MS_BIND | MS_REC)
-        _mount("tmpfs", str(folder), "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=0755")
-        (folder / child.name).mkdir()
-        _mount(str(stage), str(folder / child.name), None, MS_BIND | MS_REC)
-        _check(_libc.umount2(str(stage).encode(), MNT_DETACH), f"umount {stage}")
-        stage.rmdir()
+
+def _cover(path: str) -> None:
+    if os.path.isdir(path):
+        _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0700")
+    elif os.path.exists(path):
+        _mount("/dev/null", path, None, MS_BIND)
 
 
 def _nobody() -> tuple[int, int]:
@@ -203,13 +218,11 @@ def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
     os.dup2(devnull, 0)
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
-    keep = {0, 1, 2, read_fd, write_fd}
-    for name in os.listdir("/proc/self/fd"):
-        if int(name) not in keep:
-            try:
-                os.close(int(name))
-            except OSError:
-                pass
+    start = 3  # the worker's root has no /proc: close by range, not by listing /proc/self/fd
+    for kept in sorted(fd for fd in (read_fd, write_fd) if fd >= start):
+        os.closerange(start, kept)
+        start = kept + 1
+    os.closerange(start, 1 << 20)
     from grading import worker_main  # noqa: PLC0415 - already imported by the zygote
 
     try:

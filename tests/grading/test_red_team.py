@@ -108,13 +108,30 @@ def batch(tmp_path_factory):
     folder, out = tmp_path_factory.mktemp("red_team"), tmp_path_factory.mktemp("red_team_out")
     for entry in RED_TEAM.iterdir():
         shutil.copy(entry, folder / entry.name)
+    stray = stray_checkout()
     started = time.monotonic()
     command = [sys.executable, "grader.py", "batch", str(folder), "--out", str(out), "--jobs", "2"]
     command += ["--timeout", str(TIMEOUT), "--max-examples", "15"]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr
-    time.sleep(1.0)  # give a surviving daemon its chance to act
-    return out, time.monotonic() - started
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr
+        time.sleep(1.0)  # give a surviving daemon its chance to act
+        yield out, time.monotonic() - started
+    finally:
+        if stray is not None:
+            shutil.rmtree(stray.parent, ignore_errors=True)
+
+
+def stray_checkout() -> Path | None:
+    """Another copy of the project's reference outside the checkout, as on a CI machine that holds the repository it cloned.
+
+    The worker must not find it either: hiding the checkout being graded is not enough.
+    """
+    if ROOT_ONLY:
+        return None
+    stray = Path("/srv") / f"rnn-grader-stray-checkout-{os.getpid()}" / "reference"
+    shutil.copytree(ROOT / "reference", stray)
+    return stray
 
 
 def report(out: Path, student: str) -> dict:
