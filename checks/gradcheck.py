@@ -52,3 +52,15 @@ def numerical_gradient(f: Callable[[], Outputs], theta: Array, upstream: Outputs
 def numerical_gradients(f: Callable[[], Outputs], thetas: Mapping[str, Array], upstream: Outputs, *, eps: float = 1e-6) -> dict[str, Array]:
     """``numerical_gradient`` for each named array that ``f`` reads."""
     return {name: numerical_gradient(f, theta, upstream, eps=eps) for name, theta in thetas.items()}
+
+
+def rounding_error(outputs: Outputs, upstream: Outputs, *, eps: float = 1e-6, ulps: float = 10.0) -> float:
+    """How far rounding alone can move a centred difference of L = Σ_j u_j · y_j: about ``ulps`` · ε_machine · Σ_j |u_j|·|y_j| / ε.
+
+    Each y_j(θ ± ε) is off by a few units in its last place (``ulps``); the
+    difference divides that by ε. Where the outputs grow large (a ReLU network
+    whose state triples every step), this exceeds a fixed absolute floor, and a
+    gradient check must allow it.
+    """
+    total = sum(float(np.vdot(np.abs(u), np.abs(y))) for u, y in zip(upstream, outputs) if u is not None and y is not None)
+    return ulps * np.finfo(np.float64).eps * total / eps

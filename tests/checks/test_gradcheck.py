@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from checks.gradcheck import numerical_gradient, numerical_gradients
+from checks.gradcheck import numerical_gradient, numerical_gradients, rounding_error
 
 
 def test_it_recovers_the_gradient_of_a_quadratic_form():
@@ -32,3 +32,18 @@ def test_a_read_only_theta_is_refused_with_the_reason():
     theta.flags.writeable = False
     with pytest.raises(ValueError, match="writeable float64"):
         numerical_gradient(lambda: (theta,), theta, (np.ones(2),))
+
+
+def test_the_rounding_estimate_covers_the_actual_rounding_of_large_outputs():
+    # y = 1e6 · θ is linear, so its centred difference is exact but for rounding; dL/dθ = 1e6 · Σ u exactly.
+    theta, u = np.array([0.3]), np.ones(50)
+    big = lambda: (np.full(50, 1e6) * theta,)  # noqa: E731
+    error = abs(numerical_gradient(big, theta, (u,))[0] - 5e7)
+    assert 0 < rounding_error(big(), (u,)) and error <= rounding_error(big(), (u,))
+
+
+def test_the_rounding_estimate_grows_with_the_outputs_and_ignores_missing_ones():
+    small, large = (np.ones(3),), (np.full(3, 100.0),)
+    u = (np.ones(3),)
+    assert rounding_error(large, u) == pytest.approx(100 * rounding_error(small, u))
+    assert rounding_error((np.ones(3), np.full(3, 1e9)), (np.ones(3), None)) == rounding_error(small, u)
