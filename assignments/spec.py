@@ -12,6 +12,7 @@ from pathlib import Path
 
 from checks import backward, forward
 from checks.layer import Context, LayerContract
+from checks.mistakes import MistakeLibrary
 from checks.results import Outcome
 
 PROJECT_PACKAGES = frozenset({"reference", "checks", "grading", "assignments", "grader"})
@@ -71,6 +72,7 @@ class Assignment:
     folder: Path
     problems: tuple[Problem, ...]
     forbidden_imports: frozenset[str] = SCRATCH_FORBIDDEN
+    mistakes: tuple[MistakeLibrary, ...] = ()  # the known mistakes of each class, for the diagnosis of failures
 
     def __post_init__(self) -> None:
         ids = [p.id for p in self.problems]
@@ -82,6 +84,10 @@ class Assignment:
                 raise ValueError(f"{self.name} {problem.id} needs checks with distinct names; got {names}")
             if any(c.points <= 0 for c in problem.checks):
                 raise ValueError(f"{self.name} {problem.id}: every check needs points above 0")
+        graded = {c.cls for c in self.contracts}
+        for library in self.mistakes:
+            if library.cls not in graded:
+                raise ValueError(f"{self.name}: mistakes of {library.cls}, which no problem grades ({', '.join(sorted(graded))})")
 
     @property
     def contracts(self) -> tuple[LayerContract, ...]:

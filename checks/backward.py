@@ -65,8 +65,6 @@ def gradient(name: str):
 
 def matches_torch(ctx: Context) -> Property:
     """Every gradient equals torch autograd's through torch.nn.<RNN|LSTM|GRU> with the same weights."""
-    from checks import torch_parity  # torch loads only when a parity check runs
-
     contract = ctx.contract
 
     def body(case):
@@ -75,7 +73,7 @@ def matches_torch(ctx: Context) -> Property:
         dout = case.dhs if ctx.style == SEQUENCE else np.zeros_like(case.dhs)
         if ctx.style != SEQUENCE:
             dout[:, -1] = case.dhs[:, -1]
-        run = torch_parity.run(case.x, [case.params], kind=contract.kind, dout=dout)
+        run = ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=dout)
         expected = {"dX": run.grads["x"], **{attr: run.grads["cells"][0][key] for attr, key in contract.grads.items()}}
         warnings = []
         for name in expected:

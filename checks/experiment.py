@@ -30,11 +30,14 @@ def last_h(ctx: Context, inputs: Mapping[str, np.ndarray], expected: np.ndarray)
     params = {key: weights[attr] for attr, key in contract.weights.items()}
     case = CellCase(x, params, states.get("h0"), states.get("c0"), np.zeros((N, T, H)), None)
     script = [New(contract.cls, (D, H)), Set(weights), Call("forward", (x,), states)]
+    with ctx.session.recording() as said:
+        replies = ctx.session.run(script)
     try:
-        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
+        done = layer.completed(replies, len(script), contract, case, ctx.style)
         received, warnings = layer.numeric(done[2].value, "forward's output", layer.output_shape(case, ctx.style), case, "")
     except CheckFailed as failure:
-        return Outcome(failure.status, failure.message, layer.describe_case(contract, case, ctx.style), failure.hint)
+        described = layer.describe_case(contract, case, ctx.style)
+        return Outcome(failure.status, failure.message, described, failure.hint, evidence=tuple(said))
     last = received[:, -1] if ctx.style == SEQUENCE else received
     error = float(np.max(np.abs(last - expected)))
     if error <= TOLERANCE:
@@ -46,4 +49,5 @@ def last_h(ctx: Context, inputs: Mapping[str, np.ndarray], expected: np.ndarray)
         layer.describe_case(contract, case, ctx.style),
         contract.hint("experiment"),
         tuple(warnings),
+        evidence=tuple(said),
     )

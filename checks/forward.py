@@ -115,8 +115,6 @@ def keeps_inputs(ctx: Context) -> Property:
 
 def matches_torch(ctx: Context) -> Property:
     """forward equals torch.nn.<RNN|LSTM|GRU> with the same weights (mapped by reference.layout)."""
-    from checks import torch_parity  # torch loads only when a parity check runs
-
     contract = ctx.contract
 
     def body(case):
@@ -124,7 +122,7 @@ def matches_torch(ctx: Context) -> Property:
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
         received, warnings = _output(ctx, case, done, 2)
         states = {name: None if value is None else value[None] for name, value in (("h0", case.h0), ("c0", case.c0))}
-        expected = torch_parity.run(case.x, [case.params], kind=contract.kind, dout=None, **states).out
+        expected = ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=None, **states).out
         expected = expected if ctx.style == SEQUENCE else expected[:, -1]
         layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, done[2].value, case, contract.hint("values"))
         return warnings

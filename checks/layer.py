@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from checks import strategies
 from checks.compare import compare
 from checks.property import CheckFailed, Property
-from checks.session import Call, Done, Get, New, Raised, Reply, Set, Value
+from checks.session import Call, Done, Get, New, Raised, Recorder, Reply, Set, Value
 from checks.strategies import CellCase
 from reference import stacked
 
@@ -255,15 +255,38 @@ class Context:
     contract: LayerContract
     style: str
     runs: object  # checks.property.Runs
+    torch: object = None  # where torch's answers come from (an object with torch_parity.run as .run); None: torch in this process
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.session, Recorder):  # every check's scripts can be recorded for the diagnosis
+            object.__setattr__(self, "session", Recorder(self.session))
+
+    def torch_run(self, *args, **options):
+        """``checks.torch_parity.run`` on the oracle given, or in this process (importing torch on first use)."""
+        if self.torch is not None:
+            return self.torch.run(*args, **options)
+        from checks import torch_parity  # noqa: PLC0415 - torch loads only when a parity check runs
+
+        return torch_parity.run(*args, **options)
 
 
 def layer_property(ctx: Context, body, *, upstream: bool = False) -> Property:
     """A property over the contract's shared cases, printed with the student's names (and dH when ``upstream``)."""
     contract, style = ctx.contract, ctx.style
+
+    def transcript(case) -> tuple:
+        with ctx.session.recording() as said:
+            try:
+                body(case)
+            except CheckFailed:
+                pass
+        return tuple(said)
+
     return Property(
         case_strategy(contract.kind),
         body,
         explicit=explicit_cases(contract, seed=ctx.runs.seed),
         describe=lambda case: describe_case(contract, case, style, with_upstream=upstream),
         size=size,
+        transcript=transcript,
     )

@@ -57,6 +57,8 @@ class Property:
 
     ``size`` orders failures, so that when the worker is lost while
     shrinking, the smallest failure seen so far is the one reported.
+    A failure carries the transcripts of its case and of the explicit cases
+    as evidence, which the diagnosis replays through known mistakes.
     """
 
     strategy: st.SearchStrategy
@@ -64,6 +66,8 @@ class Property:
     explicit: Sequence[Any] = ()
     describe: Callable[[Any], str] = repr
     size: Callable[[Any], int] = lambda case: 0
+    transcript: Callable[[Any], tuple] | None = None
+    """Runs the body on a case and returns what it sent the submission and what came back, whether or not it passes."""
 
 
 def _settings(runs: Runs, phases: tuple) -> settings:
@@ -80,14 +84,35 @@ def _settings(runs: Runs, phases: tuple) -> settings:
     )
 
 
-def _outcome(failure: CheckFailed, prop: Property, warnings: set[str], extra: str = "") -> Outcome:
+def _outcome(failure: CheckFailed, prop: Property, warnings: set[str], extra: str = "", *, gather: bool = True) -> Outcome:
     return Outcome(
         failure.status,
         failure.message + extra,
         None if failure.case is None else prop.describe(failure.case),
         failure.hint,
         tuple(sorted(warnings)),
+        evidence=_evidence(prop, failure.case) if gather else (),
     )
+
+
+def _evidence(prop: Property, case: Any) -> tuple:
+    """The transcripts of the failing case, then of the explicit cases: what the diagnosis compares.
+
+    The explicit cases add inputs where the failing one, shrunk, may be too
+    small to tell two mistakes apart. Gathering stops, keeping what it has,
+    if the worker is lost.
+    """
+    if prop.transcript is None:
+        return ()
+    said: list = []
+    for each in ([] if case is None else [case]) + list(prop.explicit):
+        try:
+            said += prop.transcript(each)
+        except WorkerLost:
+            break
+        except Exception:  # noqa: BLE001, S112 - evidence is extra: a case the check cannot run adds none
+            continue
+    return tuple(said)
 
 
 SHRINK_CALLS = 100
@@ -132,7 +157,8 @@ def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
         return _outcome(smallest[0], prop, warnings), smallest[0].case
     except WorkerLost as lost:
         if smallest:
-            return _outcome(smallest[0], prop, warnings, f" (the search for a smaller case stopped: {lost.reason})"), smallest[0].case
+            stopped = f" (the search for a smaller case stopped: {lost.reason})"
+            return _outcome(smallest[0], prop, warnings, stopped, gather=False), smallest[0].case
         raise
     except Flaky as flaky:
         inner = next((e for e in getattr(flaky, "exceptions", ()) if isinstance(e, CheckFailed)), None)

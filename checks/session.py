@@ -15,6 +15,8 @@ shrinking a crash.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -178,3 +180,30 @@ class Session(Protocol):
     def run(self, script: list[Op]) -> list[Reply]:
         """Run ``script`` in the worker: one reply per operation, ending at the first Raised."""
         ...
+
+
+class Recorder:
+    """A Session that passes every script on and, inside ``recording()``, keeps each script with its replies.
+
+    The diagnosis replays what a failed check sent through known mistakes and
+    compares their replies with the ones kept here.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._said: list | None = None
+
+    def run(self, script: list[Op]) -> list[Reply]:
+        replies = self.session.run(script)
+        if self._said is not None:
+            self._said.append((tuple(script), tuple(replies)))
+        return replies
+
+    @contextmanager
+    def recording(self) -> Iterator[list]:
+        """A list that gets (script, replies) for every script run until the block ends."""
+        outer, self._said = self._said, []
+        try:
+            yield self._said
+        finally:
+            self._said = outer

@@ -12,24 +12,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
+from checks.torch_run import TorchRun
 from reference import layout
 
 Array = npt.NDArray[np.float64]
-
-
-class TorchRun(NamedTuple):
-    """torch's forward outputs and gradients, in the reference's layout and as float64 NumPy."""
-
-    out: Array  # (N, T, K·H)
-    h_n: Array  # (L·K, N, H)
-    c_n: Array | None  # (L·K, N, H) for an LSTM
-    grads: dict | None  # "x", "h0", ["c0",] "cells": one grads dict per cell; None for a forward-only run
 
 
 def _tensor(a: npt.ArrayLike) -> torch.Tensor:

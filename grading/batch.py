@@ -64,6 +64,7 @@ class Row:
     seconds: float
     reason: str = ""
     checks: dict = field(default_factory=dict)  # "problem3.backward_dWh" -> its status
+    diagnoses: dict = field(default_factory=dict)  # "problem3.backward_dWh" -> the diagnosis of its failure, as in report.json
     skipped: bool = False  # reused from an earlier run
 
     def to_dict(self) -> dict:
@@ -118,6 +119,7 @@ def _row(student: str, report: dict, *, skipped: bool = False) -> Row:
         seconds=report.get("seconds", 0.0),
         reason=report.get("reason", ""),
         checks={f"{p['id']}.{c['name']}": c["status"] for p in report["problems"] for c in p["checks"]},
+        diagnoses={f"{p['id']}.{c['name']}": c["diagnosis"] for p in report["problems"] for c in p["checks"] if c.get("diagnosis")},
         skipped=skipped,
     )
 

@@ -107,6 +107,13 @@ def decode(header: bytes, payload: bytes) -> Any:
     return _rebuild(body, arrays)
 
 
+def copy_through_wire(message: Any) -> Any:
+    """``message`` as the other end would receive it: encoded, then decoded, so every array is a fresh copy."""
+    frame = encode(message)
+    length = int.from_bytes(frame[:HEADER_BYTES], "big")
+    return decode(frame[HEADER_BYTES : HEADER_BYTES + length], frame[HEADER_BYTES + length :])
+
+
 def _read_exactly(fd: int, count: int, deadline: float | None) -> bytes:
     chunks, remaining = [], count
     while remaining:

@@ -49,6 +49,10 @@ class GraderCheck(pytest.Item):
         if result.status == "skipped":
             pytest.skip(result.message)
         text = [f"{result.status}: {result.message}"]
+        if result.diagnosis:
+            from grading.reports.wording import diagnosis_text  # noqa: PLC0415
+
+            text.append(f"diagnosis: {diagnosis_text(result.diagnosis, result.hint)}")
         if result.counterexample:
             text += ["smallest failing input:", result.counterexample]
         if result.hint:

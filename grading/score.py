@@ -4,43 +4,33 @@ Failures of every kind become check results, never exceptions: a submission
 that cannot be read, a class that is missing, a worker that dies or hangs. A
 problem that runs out of time keeps the points its finished checks earned, and
 the next problem starts with a fresh time limit (and, if needed, a fresh worker).
+The torch parity checks of every problem run last, so that torch can import
+meanwhile in a process of its own (``grading.torch_oracle``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.metadata
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from assignments.spec import Assignment, Problem
 from checks import forward
 from checks.layer import Context
 from checks.property import Lost, Property, Runs, run_properties
-from checks.results import ERROR, SKIPPED, TIMEOUT, CheckResult, Outcome
+from checks.results import ERROR, FAILED, SKIPPED, TIMEOUT, CheckResult, Outcome
 from checks.session import WorkerLost
+from grading.limits import Limits
 from grading.load import Submission
 from grading.report import ProblemResult, Report
+from grading import torch_oracle
+from grading.diagnose import Diagnoser
 from grading.worker import WorkerSession
 
-DEFAULT_TIMEOUT = 60.0
 MAX_CRASHES = 2
 """Worker deaths in one problem after which its remaining checks are not run: a submission that crashes keeps crashing."""
-DEFAULT_MEMORY = 2 * 2**30
-
-
-@dataclass(frozen=True)
-class Limits:
-    timeout: float = DEFAULT_TIMEOUT  # seconds of wall clock per problem (and for loading)
-    memory_bytes: int = DEFAULT_MEMORY
-    hide: tuple[str, ...] = ()  # paths the worker must not see (besides the project's own source)
-
-    def __post_init__(self) -> None:
-        if not self.timeout > 0:
-            raise ValueError(f"timeout={self.timeout!r} should be a number of seconds above 0")
-        if not self.memory_bytes >= 256 * 2**20:
-            raise ValueError(f"memory_bytes={self.memory_bytes!r} is below 256 MiB; Python and NumPy alone need about 100 MiB")
 
 
 def versions() -> dict[str, str]:
@@ -64,9 +54,12 @@ def _result(problem: Problem, checks: list[CheckResult]) -> ProblemResult:
 class _Grading:
     """One grading's state: the session, what loading found, and the return style of each class."""
 
-    def __init__(self, assignment: Assignment, submission: Submission, runs: Runs, limits: Limits, use_torch: bool, progress):
+    def __init__(
+        self, assignment: Assignment, submission: Submission, runs: Runs, limits: Limits, use_torch: bool, progress, diagnose: bool
+    ):
         self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
         self.use_torch, self.progress = use_torch, progress
+        self.diagnoser = Diagnoser({library.cls: library for library in assignment.mistakes}) if diagnose else None
         self.session = WorkerSession(
             submission.load_message(),
             blocked=assignment.forbidden_imports,
@@ -78,6 +71,8 @@ class _Grading:
         self.notes: list[str] = list(submission.notes)
         self.styles: dict[str, str] = {}
         self.missing: dict[str, str] = {}  # class -> why it cannot be graded
+        # torch imports in a process of its own meanwhile, when this process has not imported it already.
+        self.torch = torch_oracle.oracle() if use_torch and any(c.torch for p in assignment.problems for c in p.checks) else None
 
     def load(self) -> Outcome | None:
         """Load the submission into the worker; why nothing can be graded, or None."""
@@ -116,7 +111,38 @@ class _Grading:
             self.notes.append(note)
         return self.styles[contract.cls]
 
-    def problem(self, problem: Problem) -> ProblemResult:
+    def problems(self) -> list[ProblemResult]:
+        """Every problem's results; the checks that need torch run after all the others, once torch is ready.
+
+        Each problem has ``limits.timeout`` seconds for all its checks: what its
+        first round leaves is what its torch checks get. Waiting for torch is
+        not counted against the submission.
+        """
+        outcomes: dict[str, dict[str, Outcome]] = {p.id: {} for p in self.assignment.problems}
+        crashes: dict[str, list[str]] = {p.id: [] for p in self.assignment.problems}
+        left = {p.id: self.limits.timeout for p in self.assignment.problems}
+        graded = [p for p in self.assignment.problems if p.contract.cls not in self.missing]
+        for torch_round in (False, True):
+            for problem in graded:
+                specs = [spec for spec in problem.checks if spec.torch == torch_round]
+                stopped = any(o.status == TIMEOUT for o in outcomes[problem.id].values()) or len(crashes[problem.id]) >= MAX_CRASHES
+                if not specs or stopped:
+                    continue
+                if torch_round and self.use_torch and self.torch is not None:
+                    self._torch_ready()
+                started = time.monotonic()
+                self.session.deadline = started + left[problem.id]
+                self._sweep(problem, specs, outcomes[problem.id], crashes[problem.id])
+                left[problem.id] -= time.monotonic() - started
+        return [self._finish(problem, outcomes[problem.id], crashes[problem.id]) for problem in self.assignment.problems]
+
+    def _torch_ready(self) -> None:
+        try:
+            self.torch.ready()
+        except torch_oracle.OracleFailed:
+            pass  # each torch check then fails with the reason, as a fault of the grader's
+
+    def _finish(self, problem: Problem, outcomes: dict[str, Outcome], crashes: list[str]) -> ProblemResult:
         missing = self.missing.get(problem.contract.cls)
         if missing and problem.bonus:
             return _all(problem, Outcome(SKIPPED, f"not attempted: {missing}"))
@@ -124,37 +150,6 @@ class _Grading:
             return _all(
                 problem, Outcome(ERROR, missing, hint=f"Define class {problem.contract.cls} with the methods the assignment names.")
             )
-        self.session.deadline = time.monotonic() + self.limits.timeout
-        outcomes: dict[str, Outcome] = {}
-        properties: dict[str, Property] = {}
-        for spec in problem.checks:
-            if spec.torch and not self.use_torch:
-                outcomes[spec.name] = Outcome(
-                    SKIPPED, "torch parity runs in `grader.py grade`; the quick check compares with the reference only"
-                )
-                continue
-            try:
-                made = spec.run(Context(self.session, problem.contract, self.style(problem.contract), self.runs))
-            except WorkerLost as lost:
-                outcomes[spec.name] = self._lost(problem, spec.name, lost)
-                if lost.timeout:
-                    break
-                continue
-            if isinstance(made, Property):
-                properties[spec.name] = made
-            else:
-                outcomes[spec.name] = made
-        crashes: list[str] = []
-        while properties and not any(o.status == TIMEOUT for o in outcomes.values()) and len(crashes) < MAX_CRASHES:
-            try:
-                outcomes.update(run_properties(properties, self.runs))
-                properties = {}
-            except Lost as lost:
-                # The check that was running takes the loss; the rest run again in a fresh worker.
-                outcomes[lost.name] = self._lost(problem, lost.name, lost.lost)
-                del properties[lost.name]
-                if not lost.lost.timeout:
-                    crashes.append(lost.name)
         for spec in problem.checks:
             if spec.name not in outcomes and len(crashes) >= MAX_CRASHES:
                 outcomes[spec.name] = Outcome(
@@ -165,11 +160,50 @@ class _Grading:
                 outcomes[spec.name] = Outcome(
                     TIMEOUT, f"not run: {problem.id} ran out of its {self.limits.timeout:g} s while {running} was running"
                 )
-        results = [CheckResult.scored(spec.name, outcomes[spec.name], spec.points) for spec in problem.checks]
+        results = [CheckResult.scored(spec.name, self._diagnosed(problem, outcomes[spec.name]), spec.points) for spec in problem.checks]
         if self.progress:
             for result in results:
                 self.progress(problem, result)
         return _result(problem, results)
+
+    def _diagnosed(self, problem: Problem, outcome: Outcome) -> Outcome:
+        """``outcome`` with the diagnosis of its failure, when it failed on evidence the known mistakes can replay."""
+        if self.diagnoser is None or outcome.status not in (FAILED, ERROR) or not outcome.evidence:
+            return outcome
+        cls = problem.contract.cls
+        diagnosis = self.diagnoser.diagnose(outcome, cls, self.styles.get(cls, forward.SEQUENCE))
+        return dataclasses.replace(outcome, diagnosis=diagnosis)
+
+    def _sweep(self, problem: Problem, specs: list, outcomes: dict[str, Outcome], crashes: list[str]) -> None:
+        """Run ``specs`` into ``outcomes``: their properties in one sweep, again in a fresh worker after a crash."""
+        properties: dict[str, Property] = {}
+        for spec in specs:
+            if spec.torch and not self.use_torch:
+                outcomes[spec.name] = Outcome(
+                    SKIPPED, "torch parity runs in `grader.py grade`; the quick check compares with the reference only"
+                )
+                continue
+            try:
+                made = spec.run(Context(self.session, problem.contract, self.style(problem.contract), self.runs, self.torch))
+            except WorkerLost as lost:
+                outcomes[spec.name] = self._lost(problem, spec.name, lost)
+                if lost.timeout:
+                    return
+                continue
+            if isinstance(made, Property):
+                properties[spec.name] = made
+            else:
+                outcomes[spec.name] = made
+        while properties and not any(o.status == TIMEOUT for o in outcomes.values()) and len(crashes) < MAX_CRASHES:
+            try:
+                outcomes.update(run_properties(properties, self.runs))
+                properties = {}
+            except Lost as lost:
+                # The check that was running takes the loss; the rest run again in a fresh worker.
+                outcomes[lost.name] = self._lost(problem, lost.name, lost.lost)
+                del properties[lost.name]
+                if not lost.lost.timeout:
+                    crashes.append(lost.name)
 
     def _lost(self, problem: Problem, name: str, lost: WorkerLost) -> Outcome:
         where = f"during {problem.id}: {name}"
@@ -186,16 +220,20 @@ def score(
     limits: Limits = Limits(),
     use_torch: bool = True,
     progress: Callable | None = None,
+    diagnose: bool = True,
 ) -> Report:
-    """Grade ``submission`` against ``assignment``; always returns a Report."""
+    """Grade ``submission`` against ``assignment``; always returns a Report.
+
+    ``diagnose`` names the known mistake behind each failed check (``grading.diagnose``).
+    """
     started = time.monotonic()
-    grading = _Grading(assignment, submission, runs, limits, use_torch, progress)
+    grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose)
     try:
         why_not = grading.load()
         if why_not:
             problems = [_all(p, why_not) for p in assignment.problems]
         else:
-            problems = [grading.problem(p) for p in assignment.problems]
+            problems = grading.problems()
     finally:
         stdout, stderr = grading.session.close()
     status, reason = _status(assignment, grading, why_not, problems)

@@ -38,7 +38,9 @@ from grading import protocol
 ROOT = Path(__file__).resolve().parents[1]
 ZYGOTE_BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from grading import zygote; sys.path.remove({root!r}); zygote.main()"
 ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-RECENT_SCRIPTS = 16
+RECENT_SCRIPTS = 4096
+"""Scripts whose replies are kept for reuse: enough for every distinct script of a grading, so that the torch
+checks, run last, replay the replies of the checks before them."""
 OUTPUT_CAP = 64 * 1024
 """Bytes of the worker's stdout and of its stderr that are kept; the rest is read and dropped."""
 

@@ -1,7 +1,8 @@
 """The LSTM assignment: an LSTM written from scratch in NumPy, with a GRU as a bonus.
 
 The text is README.md beside this file; starter.py and starter.ipynb are the
-templates; solution.py is the reference solution the tests grade.
+templates; solution.py is the reference solution the tests grade; mistakes.py
+is the same pair of classes with the known mistakes below switchable, for the diagnosis.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from assignments.lstm import mistakes
 from assignments.spec import Assignment, CheckSpec, Problem, backward_checks, forward_checks
 from checks import experiment
 from checks.layer import Context, LayerContract
+from checks.mistakes import Mistake, MistakeLibrary
 
 Array = npt.NDArray[np.float64]
 
@@ -66,6 +69,72 @@ GRU = LayerContract(
 )
 
 
+GATE_ORDER = (
+    "The blocks of Wx, Wh and B are, in order, i, f, g, o: a[:, :H] is i, a[:, H:2H] is f, a[:, 2H:3H] is g and "
+    "a[:, 3H:] is o. Read them in that order in forward and write da in that order in backward."
+)
+LSTM_MISTAKES = (
+    *(
+        Mistake(
+            f"gate_order_{order}",
+            f"the column blocks are read as {', '.join(order)} instead of i, f, g, o (in forward and in backward)",
+            GATE_ORDER,
+            frozenset({"gate order"}),
+        )
+        for order in mistakes.GATE_ORDERS
+    ),
+    Mistake(
+        "forget_gate_ignored",
+        "the forget gate is left out: c_t = i*g, so nothing of c_(t-1) is kept (and backward sends nothing through it)",
+        "c_t = f*c_(t-1) + i*g: the forget gate decides how much of the old cell state stays.",
+        frozenset({"cell update", "forget gradient", "cell carry"}),
+    ),
+    Mistake(
+        "input_gate_ignored",
+        "the input gate is left out: c_t = f*c_(t-1) + g",
+        "c_t = f*c_(t-1) + i*g: the input gate scales the candidate g.",
+        frozenset({"cell update"}),
+    ),
+    Mistake(
+        "no_tanh_on_cell",
+        "h_t = o*c_t: the tanh around the cell state is missing (and backward follows that)",
+        "h_t = o*tanh(c_t); in backward, dc_t gets dh_t*o*(1 - tanh²(c_t)).",
+        frozenset({"output"}),
+    ),
+    Mistake(
+        "no_dc_carry",
+        "backward does not carry the cell state's gradient back through time: dc_(t-1) = dc_t*f is never passed on",
+        "Keep dc_next = dc_t*f and add it to dc at step t-1, as dh_next is added to dh.",
+        frozenset({"cell carry"}),
+    ),
+    Mistake(
+        "no_forget_gate_gradient",
+        "backward leaves out the forget gate's gradient: da_f is zero",
+        "da_f = dc_t * c_(t-1) * f*(1 - f), in the f block of da.",
+        frozenset({"forget gradient"}),
+    ),
+)
+GRU_MISTAKES = (
+    Mistake(
+        "reset_before_matmul",
+        "the reset gate is applied before the matmul, n = tanh(x·Wx_n + Bx_n + (r*h)·Wh_n + Bh_n), as in Cho et al.; "
+        "this assignment applies it after: r*(h·Wh_n + Bh_n), as torch.nn.GRU does",
+        GRU.hints["values"],
+        frozenset({"reset"}),
+    ),
+    Mistake(
+        "z_swapped",
+        "z and 1 - z are swapped: h_t = z*n + (1 - z)*h_(t-1)",
+        "h_t = (1 - z)*n + z*h_(t-1): z is how much of the previous state is kept.",
+        frozenset({"update"}),
+    ),
+)
+LIBRARIES = (
+    MistakeLibrary("LSTM", mistakes.lstm_with_mistakes, LSTM_MISTAKES),
+    MistakeLibrary("GRU", mistakes.gru_with_mistakes, GRU_MISTAKES),
+)
+
+
 def small_array_last_h(ctx: Context):
     return experiment.last_h(ctx, small_array_experiment(), EXPECTED_LAST_H)
 
@@ -93,4 +162,5 @@ ASSIGNMENT = Assignment(
             bonus=True,
         ),
     ),
+    mistakes=LIBRARIES,
 )

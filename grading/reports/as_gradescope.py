@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 from grading.report import Report
+from grading.reports.wording import diagnosis_text
 
 
 def _output(check) -> str:
     parts = [check.message or check.status]
+    if check.diagnosis:
+        parts.append(f"**Diagnosis:** {diagnosis_text(check.diagnosis, check.hint)}")
     if check.counterexample:
         parts.append(f"Smallest failing input:\n\n```text\n{check.counterexample}\n```")
     if check.hint:

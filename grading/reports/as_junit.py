@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from grading.report import Report
+from grading.reports.wording import diagnosis_text
 
 TAG = {"failed": "failure", "error": "error", "timeout": "error", "skipped": "skipped"}
 
@@ -28,6 +29,9 @@ def junit(report: Report) -> str:
             case = ET.SubElement(suite, "testcase", classname=f"{report.assignment}.{problem.id}", name=check.name)
             if check.status in TAG:
                 element = ET.SubElement(case, TAG[check.status], message=check.message[:500], type=check.status)
-                element.text = "\n\n".join(t for t in (check.message, check.counterexample, check.hint and f"Hint: {check.hint}") if t)
+                diagnosis = check.diagnosis and f"Diagnosis: {diagnosis_text(check.diagnosis, check.hint)}"
+                element.text = "\n\n".join(
+                    t for t in (check.message, diagnosis, check.counterexample, check.hint and f"Hint: {check.hint}") if t
+                )
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

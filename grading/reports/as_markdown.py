@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from checks.results import PASSED, SKIPPED
 from grading.report import Report
+from grading.reports.wording import diagnosis_text
 
 MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "skipped": "➖"}
 
@@ -45,6 +46,8 @@ def markdown(report: Report) -> str:
             "",
             check.message,
         ]
+        if check.diagnosis:
+            lines += ["", f"**Diagnosis:** {diagnosis_text(check.diagnosis, check.hint)}"]
         if check.counterexample:
             lines += ["", "Smallest failing input:", "", _fence(check.counterexample)]
         if check.hint:

@@ -70,9 +70,33 @@ def check_failures(rows) -> list[dict]:
     ]
 
 
+def diagnoses(rows) -> dict:
+    """How many students each known mistake was diagnosed in (once per student, however many checks showed it), most first,
+    and how many failed some check that no known mistake explains."""
+    students: dict[str, set[str]] = {}
+    explanations: dict[str, str] = {}
+    unexplained = set()
+    for row in rows:
+        for found in row.diagnoses.values():
+            if found["match"] == "none":
+                unexplained.add(row.student)
+            for name in found["mistakes"]:
+                students.setdefault(name, set()).add(row.student)
+                if len(found["mistakes"]) == 1:
+                    explanations[name] = found["explanation"]
+    return {
+        "mistakes": [
+            {"mistake": name, "students": len(who), "explanation": explanations.get(name, "")}
+            for name, who in sorted(students.items(), key=lambda item: (-len(item[1]), item[0]))
+        ],
+        "unexplained": len(unexplained),
+    }
+
+
 def summary_json(result, settings) -> dict:
     rows = result.rows
     percents = [_percent(r) for r in rows]
+    found = diagnoses(rows)
     return {
         "settings": asdict(settings),
         "submissions": len(rows),
@@ -88,6 +112,8 @@ def summary_json(result, settings) -> dict:
         },
         "histogram": histogram(rows),
         "checks": check_failures(rows),
+        "diagnoses": found["mistakes"],
+        "unexplained_failures": found["unexplained"],
         "slowest": [{"student": r.student, "seconds": round(r.seconds, 2)} for r in sorted(rows, key=lambda r: -r.seconds)[:SLOWEST]],
         "ungradable": [{"student": r.student, "status": r.status, "reason": r.reason} for r in rows if r.status != "graded"],
     }
@@ -112,6 +138,19 @@ def summary_markdown(result, settings, svg_name: str) -> str:
         lines += [f"| {c['check']} | {c['failed']} | {c['of']} | {100 * c['fraction']:.0f}% |" for c in data["checks"]]
     else:
         lines.append("Every graded submission passed every check.")
+    lines += ["", "## The mistakes behind the failures", ""]
+    if data["diagnoses"]:
+        lines += [
+            "How many students' answers matched each known mistake (a student counts once per mistake).",
+            "",
+            "| mistake | students | what it is |",
+            "|---|---:|---|",
+        ]
+        lines += [f"| {d['mistake']} | {d['students']} of {data['submissions']} | {d['explanation']} |" for d in data["diagnoses"]]
+    else:
+        lines.append("No failure matched a known mistake.")
+    if data["unexplained_failures"]:
+        lines += ["", f"{data['unexplained_failures']} of {data['submissions']} failed a check that no known mistake explains."]
     lines += ["", "## Slowest submissions", "", "| student | seconds |", "|---|---:|"]
     lines += [f"| {s['student']} | {s['seconds']:.2f} |" for s in data["slowest"]]
     lines += ["", "## Not graded in full", ""]

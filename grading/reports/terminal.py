@@ -7,6 +7,7 @@ from rich.markup import escape
 
 from checks.results import PASSED, SKIPPED
 from grading.report import Report
+from grading.reports.wording import diagnosis_text
 
 STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow", "skipped": "dim"}
 
@@ -30,6 +31,8 @@ def print_summary(report: Report, console: Console | None = None) -> None:
         if check.status in (PASSED, SKIPPED):
             continue
         console.print(f"\n[bold {STYLE[check.status]}]{problem.id} · {check.name}[/]: {escape(check.message)}")
+        if check.diagnosis:
+            console.print(f"[magenta]diagnosis:[/] {escape(diagnosis_text(check.diagnosis, check.hint))}")
         if check.counterexample:
             console.print("[dim]smallest failing input:[/]")
             console.print(escape(check.counterexample), markup=True)

@@ -56,3 +56,21 @@ def test_a_gate_order_bug_points_at_the_blocks(reports):
     values = next(c for _, c in reports["bug_gate_order_ifog.py"].checks if c.name == "forward_values")
     assert values.status == "failed" and "a[:, 2H:3H] is g" in values.hint
     assert "c0 = not passed (zeros)" in values.counterexample
+
+
+DIAGNOSED = {
+    "bug_gate_order_ifog.py": "gate_order_ifog",
+    "bug_forget_gate_ignored.py": "forget_gate_ignored",
+    "bug_no_dc_carry.py": "no_dc_carry",
+    "bug_gru_reset_before_matmul.py": "reset_before_matmul",
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_bug_is_diagnosed_as_itself_and_nothing_else_gets_a_diagnosis(reports, name):
+    failed = [c for _, c in reports[name].checks if c.status in ("failed", "error")]
+    found = {(c.diagnosis.match, c.diagnosis.mistakes) for c in failed if c.diagnosis}
+    if name in DIAGNOSED:
+        assert all(c.diagnosis for c in failed) and found == {("exact", (DIAGNOSED[name],))}
+    else:  # correct, or forward only: no answer that a known mistake could explain
+        assert found == set()

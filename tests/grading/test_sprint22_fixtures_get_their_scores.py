@@ -105,3 +105,25 @@ def test_a_missing_backward_is_an_error_naming_the_method(reports):
     checks = reports["forward_only.py"].problems[2].checks
     assert {c.status for c in checks} == {"error"}
     assert checks[0].message == "backward raised AttributeError: SimpleRNN has no method backward"
+
+
+DIAGNOSED = {
+    "bug_no_recurrence.py": "no_recurrence",
+    "bug_relu_instead_of_tanh.py": "relu_instead_of_tanh",
+    "bug_bias_ignored.py": "bias_ignored",
+    "bug_state_kept_between_calls.py": "state_kept_between_calls",
+    "bug_dwh_uses_h_t.py": "dwh_uses_h_t",
+    "bug_no_dh_carry.py": "no_dh_carry",
+    "bug_one_minus_h.py": "derivative_one_minus_h",
+    "bug_db_averaged.py": "db_averaged_over_batch",
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_bug_is_diagnosed_as_itself_and_nothing_else_gets_a_diagnosis(reports, name):
+    failed = [c for _, c in reports[name].checks if c.status in ("failed", "error")]
+    found = {(c.diagnosis.match, c.diagnosis.mistakes) for c in failed if c.diagnosis}
+    if name in DIAGNOSED:
+        assert all(c.diagnosis for c in failed) and found == {("exact", (DIAGNOSED[name],))}
+    else:  # correct, forward only, or nothing to grade: no answer that a known mistake could explain
+        assert found == set()

@@ -1,0 +1,203 @@
+"""Diagnosis: name the known mistake behind a failed check, by replaying its inputs through every known mistake.
+
+A failed check's outcome carries its evidence: each script it sent the
+submission (on the failing case and on the explicit cases) with the replies
+that came back. Here every script runs again, in this process, on the
+assignment's own class with known mistakes switched on (``checks.mistakes``),
+through the very operations the worker runs (``grading.worker_main``), and
+the replies are compared number by number.
+
+- A mistake **matches** when it reproduces every number the submission sent
+  back within the check's tolerance, every shape, and every exception (same
+  operation, type and message).
+- When no single mistake matches, pairs of mistakes in different parts of the
+  code are tried: pairs of those that each come closer to the answers than
+  correct code does, since each of two mistakes made together explains part
+  of them.
+- When nothing matches, the closest single mistake is named only if it is
+  clearly closer to the answers than correct code is (``CLEARLY_CLOSER``);
+  otherwise no known mistake matches.
+- When correct code itself reproduces the answers, the failure is not about a
+  wrong number (a gradient not stored, an input changed in place), and when
+  neither correct code nor any mistake can even be compared with them (an
+  exception or a shape nothing known produces), there is nothing to diagnose.
+
+The classes replayed are the project's own, never the submission's: student
+code still runs only in the worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from checks.layer import FLOAT32_TOL, FLOAT64_TOL, LAST
+from checks.mistakes import Mistake, MistakeLibrary
+from checks.results import Diagnosis, Outcome
+from checks.session import Done, Raised, Reply, Value, reply_from_wire, to_wire
+from grading import protocol
+from grading.worker_main import ImportBlocker, Worker
+
+CLEARLY_CLOSER = 0.25
+"""A mistake that matches nothing is named as the closest only when its answers are this much closer than correct code's."""
+
+
+class LocalSession:
+    """Runs scripts in this process on trusted classes, through the worker's own operations.
+
+    Arguments go through the wire's encoding first, so that each call gets
+    fresh copies, as it would in the worker.
+    """
+
+    def __init__(self, classes: Mapping[str, type]):
+        self.worker = Worker(ImportBlocker(frozenset()))
+        self.worker.namespace = dict(classes)
+
+    def run(self, script) -> list[Reply]:
+        message = protocol.copy_through_wire({"ops": [to_wire(op) for op in script]})
+        return [reply_from_wire(r) for r in self.worker.script(message["ops"])]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How well a class's replies reproduce the submission's."""
+
+    consistent: bool  # the same shapes and exceptions everywhere
+    within: bool = False  # and every number within the tolerance
+    error: float = math.inf  # ‖student - model‖ / ‖model‖ over every number compared
+
+
+INCONSISTENT = Fit(False)
+
+
+def _pairs(theirs: Done, ours: Done):
+    """The values of two replies to the same operation, side by side."""
+    if theirs.value is not None:
+        yield theirs.value, ours.value
+    for name, value in theirs.values.items():
+        yield value, ours.values.get(name)
+    for i, value in enumerate(theirs.echoed):
+        yield value, ours.echoed[i] if i < len(ours.echoed) else None
+
+
+class Diagnoser:
+    """Diagnoses one grading's failed checks; replays are cached, since the checks of a problem share their scripts."""
+
+    def __init__(self, libraries: Mapping[str, MistakeLibrary]):
+        self.libraries = libraries
+        self._sessions: dict[tuple, LocalSession] = {}
+        self._replies: dict[tuple, list[Reply]] = {}
+
+    def diagnose(self, outcome: Outcome, cls: str, style: str) -> Diagnosis | None:
+        """The diagnosis of a failed check's ``outcome``, for the contract class ``cls`` graded in return ``style``."""
+        library = self.libraries.get(cls)
+        if library is None or not outcome.evidence:
+            return None
+        tolerance = FLOAT32_TOL if _float32(outcome.evidence) else FLOAT64_TOL
+        reference = self._fit(library, (), style, outcome.evidence, tolerance)
+        if reference.within:
+            return None
+        singles = [(self._fit(library, c, style, outcome.evidence, tolerance), c) for c in library.singles(style)]
+        found = self._best(singles, reference)
+        if found is None:
+            # Two mistakes together can only explain what each explains part of: pair only those closer than correct code.
+            closer = {c[0] for f, c in singles if f.consistent and f.error < reference.error}
+            pairs = [c for c in library.pairs(style) if set(c) <= closer]
+            found = self._best([(self._fit(library, c, style, outcome.evidence, tolerance), c) for c in pairs], reference)
+        if found is not None:
+            return found
+        consistent = [(f.error, i, c) for i, (f, c) in enumerate(singles) if f.consistent]
+        if not consistent and not reference.consistent:
+            return None  # what came back (an exception, a shape) is like nothing known, correct code included: no numbers to weigh
+        closest = min(consistent, default=None)
+        if closest is not None and closest[0] <= CLEARLY_CLOSER * reference.error:
+            return _diagnosis("closest", closest[2], closest[0], reference.error)
+        return Diagnosis("none", reference_error=_finite(reference.error))
+
+    @staticmethod
+    def _best(fits: list[tuple[Fit, tuple[Mistake, ...]]], reference: Fit) -> Diagnosis | None:
+        """The exact match with the smallest error (the catalogue's order breaks ties), naming the others; None if none."""
+        matching = sorted((f.error, i, c) for i, (f, c) in enumerate(fits) if f.within)
+        if not matching:
+            return None
+        error, _, best = matching[0]
+        also = tuple(" + ".join(m.name for m in c) for _, _, c in matching[1:])
+        return _diagnosis("exact", best, error, reference.error, also)
+
+    def _session(self, library: MistakeLibrary, names: tuple[str, ...], style: str) -> LocalSession:
+        key = (library.cls, names, style)
+        if key not in self._sessions:
+            self._sessions[key] = LocalSession({library.cls: library.build(*names, last_only=style == LAST)})
+        return self._sessions[key]
+
+    def _replay(self, library: MistakeLibrary, names: tuple[str, ...], style: str, script) -> list[Reply]:
+        frame = protocol.encode({"ops": [to_wire(op) for op in script]})
+        key = (library.cls, names, style, hashlib.blake2b(frame, digest_size=16).digest())
+        if key not in self._replies:
+            self._replies[key] = self._session(library, names, style).run(script)
+        return self._replies[key]
+
+    def _fit(self, library: MistakeLibrary, mistakes: tuple[Mistake, ...], style: str, evidence, tolerance) -> Fit:
+        names = tuple(m.name for m in mistakes)
+        difference = norm = 0.0
+        within = True
+        for script, theirs in evidence:
+            ours = self._replay(library, names, style, script)
+            if len(ours) != len(theirs):
+                return INCONSISTENT
+            for student, model in zip(theirs, ours):
+                if isinstance(student, Raised) or isinstance(model, Raised):
+                    same = isinstance(student, Raised) and isinstance(model, Raised)
+                    if not same or (student.op, student.type, student.message) != (model.op, model.type, model.message):
+                        return INCONSISTENT
+                    continue
+                for value, expected in _pairs(student, model):
+                    compared = _compare(value, expected, tolerance)
+                    if compared is None:
+                        return INCONSISTENT
+                    d, n, close = compared
+                    difference, norm, within = difference + d, norm + n, within and close
+        error = math.sqrt(difference) / math.sqrt(norm) if norm else (0.0 if difference == 0 else math.inf)
+        return Fit(True, within, error)
+
+
+def _compare(value: Value, expected: Value | None, tolerance) -> tuple[float, float, bool] | None:
+    """(Σ squared difference, Σ squared model value, all within tolerance) for one value; None when they cannot agree."""
+    if value.array is None:
+        return 0.0, 0.0, True  # nothing numeric came back here: nothing to compare
+    if expected is None or expected.array is None or expected.array.shape != value.array.shape:
+        return None
+    diff = value.array - expected.array
+    close = bool(np.all(np.abs(diff) <= tolerance["atol"] + tolerance["rtol"] * np.abs(expected.array)))
+    return float(np.sum(diff**2)), float(np.sum(expected.array**2)), close
+
+
+def _float32(evidence) -> bool:
+    return any(
+        value.dtype in ("float32", "float16")
+        for _, replies in evidence
+        for reply in replies
+        if isinstance(reply, Done)
+        for value, _ in _pairs(reply, reply)
+        if value is not None
+    )
+
+
+def _finite(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def _diagnosis(match: str, mistakes: tuple[Mistake, ...], error: float, reference_error: float, also=()) -> Diagnosis:
+    return Diagnosis(
+        match,
+        tuple(m.name for m in mistakes),
+        "; and ".join(m.explanation for m in mistakes),
+        " ".join(m.hint for m in mistakes),
+        _finite(error),
+        _finite(reference_error),
+        tuple(also),
+    )
