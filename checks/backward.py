@@ -14,22 +14,28 @@ import numpy as np
 
 from checks import layer
 from checks.layer import SEQUENCE, Context
+from checks.memo import remembered
 from checks.property import CheckFailed, Property
 from checks.session import Call
 
 
 def _property(ctx: Context, body) -> Property:
     """A property over the contract's shared cases, with forward given no initial states."""
-    return layer.layer_property(ctx, lambda case: body(case._replace(h0=None, c0=None)), upstream=True)
+    return layer.layer_property(ctx, lambda case: body(layer.without_states(case)), upstream=True)
 
 
 def _backward_script(ctx: Context, case) -> list:
-    return [
-        *layer.construct(ctx.contract, case),
-        layer.forward_call(ctx.contract, case),
-        Call("backward", (layer.upstream(case, ctx.style),)),
-        layer.get_grads(ctx.contract),
-    ]
+    """Construct, forward, backward, read the gradients: one list per case, contract and style (see ``layer.forward_script``)."""
+    return remembered(
+        case,
+        ("backward script", id(ctx.contract), ctx.style),
+        lambda: [
+            *layer.forward_script(ctx.contract, case),
+            Call("backward", (layer.upstream(case, ctx.style),)),
+            layer.get_grads(ctx.contract),
+        ],
+        freeze=False,
+    )
 
 
 def _received(ctx: Context, case, done, name: str):
@@ -73,8 +79,12 @@ def matches_torch(ctx: Context) -> Property:
         dout = case.dhs if ctx.style == SEQUENCE else np.zeros_like(case.dhs)
         if ctx.style != SEQUENCE:
             dout[:, -1] = case.dhs[:, -1]
-        run = ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=dout)
-        expected = {"dX": run.grads["x"], **{attr: run.grads["cells"][0][key] for attr, key in contract.grads.items()}}
+        grads = remembered(
+            case,
+            ("torch backward", contract.kind, ctx.style),
+            lambda: ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=dout).grads,
+        )
+        expected = {"dX": grads["x"], **{attr: grads["cells"][0][key] for attr, key in contract.grads.items()}}
         warnings = []
         for name in expected:
             value, received, found = _received(ctx, case, done, name)

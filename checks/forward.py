@@ -12,6 +12,7 @@ import numpy as np
 
 from checks import layer
 from checks.layer import SEQUENCE, Context
+from checks.memo import remembered
 from checks.property import CheckFailed, Property
 from checks.compare import compare
 from checks.session import Call, Get, New, Set
@@ -24,7 +25,7 @@ def _property(ctx: Context, body, *, with_states: bool) -> Property:
     """A property over the contract's shared cases; without states, the body sees h0 (and c0) not passed."""
 
     def run(case):
-        return body(case if with_states else case._replace(h0=None, c0=None))
+        return body(case if with_states else layer.without_states(case))
 
     return layer.layer_property(ctx, run)
 
@@ -37,7 +38,7 @@ def shape(ctx: Context) -> Property:
     """forward runs and returns an array of the shape its return style promises."""
 
     def body(case):
-        script = [*layer.construct(ctx.contract, case), layer.forward_call(ctx.contract, case)]
+        script = layer.forward_script(ctx.contract, case)
         done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
         return _output(ctx, case, done, 2)[1]
 
@@ -48,7 +49,7 @@ def values(ctx: Context, *, with_states: bool = False) -> Property:
     """forward equals the reference; with_states passes h0 (and c0), otherwise forward gets none."""
 
     def body(case):
-        script = [*layer.construct(ctx.contract, case), layer.forward_call(ctx.contract, case)]
+        script = layer.forward_script(ctx.contract, case)
         done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
         received, warnings = _output(ctx, case, done, 2)
         expected = layer.expected_forward(ctx.contract, case, ctx.style)
@@ -118,12 +119,16 @@ def matches_torch(ctx: Context) -> Property:
     contract = ctx.contract
 
     def body(case):
-        script = [*layer.construct(contract, case), layer.forward_call(contract, case)]
+        script = layer.forward_script(contract, case)
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
         received, warnings = _output(ctx, case, done, 2)
         states = {name: None if value is None else value[None] for name, value in (("h0", case.h0), ("c0", case.c0))}
-        expected = ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=None, **states).out
-        expected = expected if ctx.style == SEQUENCE else expected[:, -1]
+        out = remembered(
+            case,
+            ("torch forward", contract.kind),
+            lambda: ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=None, **states).out,
+        )
+        expected = out if ctx.style == SEQUENCE else out[:, -1]
         layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, done[2].value, case, contract.hint("values"))
         return warnings
 

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from checks import strategies
 from checks.compare import compare
+from checks.memo import remembered
 from checks.property import CheckFailed, Property
 from checks.session import Call, Done, Get, New, Raised, Recorder, Reply, Set, Value
 from checks.strategies import CellCase
@@ -119,6 +120,11 @@ def construct(contract: LayerContract, case: CellCase) -> list:
     return [New(contract.cls, (D, H)), Set(contract.student_weights(case.params))]
 
 
+def without_states(case: CellCase) -> CellCase:
+    """The case with h0 (and c0) not passed: the same object every time for the same case, so that what is computed from it is remembered."""
+    return remembered(case, "without states", lambda: case._replace(h0=None, c0=None), freeze=False)
+
+
 def state_kwargs(contract: LayerContract, case: CellCase) -> dict[str, Array]:
     """forward's keyword states for a case: only those the case gives, so that h0=None means 'not passed'."""
     given = {"h0": case.h0, "c0": case.c0}
@@ -129,9 +135,21 @@ def forward_call(contract: LayerContract, case: CellCase, *, echo: bool = False)
     return Call("forward", (case.x,), state_kwargs(contract, case), echo=echo)
 
 
+def forward_script(contract: LayerContract, case: CellCase) -> list:
+    """Construct, set the weights, call forward: one list per case and contract, so that the worker's session knows it at once."""
+    return remembered(
+        case, ("forward script", id(contract)), lambda: [*construct(contract, case), forward_call(contract, case)], freeze=False
+    )
+
+
 def expected_forward(contract: LayerContract, case: CellCase, style: str) -> Array:
-    hs, _ = stacked.cell_forward(contract.kind, case.x, case.params, case.h0, case.c0)
-    return hs if style == SEQUENCE else hs[:, -1]
+    """The reference's output for the case in the student's style (read-only, computed once per case)."""
+
+    def compute() -> Array:
+        hs, _ = stacked.cell_forward(contract.kind, case.x, case.params, case.h0, case.c0)
+        return hs if style == SEQUENCE else hs[:, -1].copy()
+
+    return remembered(case, ("forward", contract.kind, style), compute)
 
 
 def upstream(case: CellCase, style: str) -> Array:
@@ -140,13 +158,17 @@ def upstream(case: CellCase, style: str) -> Array:
 
 
 def expected_backward(contract: LayerContract, case: CellCase, style: str) -> dict[str, Array]:
-    """The reference's gradients under the student's names, plus dX."""
-    dhs = case.dhs if style == SEQUENCE else np.zeros_like(case.dhs)
-    if style == LAST:
-        dhs[:, -1] = case.dhs[:, -1]
-    _, cache = stacked.cell_forward(contract.kind, case.x, case.params, case.h0, case.c0)
-    grads = stacked.cell_backward(contract.kind, dhs, cache)
-    return {"dX": grads["x"], **{attr: grads[key] for attr, key in contract.grads.items()}}
+    """The reference's gradients under the student's names, plus dX (read-only, computed once per case)."""
+
+    def compute() -> dict[str, Array]:
+        dhs = case.dhs if style == SEQUENCE else np.zeros_like(case.dhs)
+        if style == LAST:
+            dhs[:, -1] = case.dhs[:, -1]
+        _, cache = stacked.cell_forward(contract.kind, case.x, case.params, case.h0, case.c0)
+        grads = stacked.cell_backward(contract.kind, dhs, cache)
+        return {"dX": grads["x"], **{attr: grads[key] for attr, key in contract.grads.items()}}
+
+    return remembered(case, ("backward", contract.kind, style, tuple(contract.grads.items())), compute)
 
 
 def output_shape(case: CellCase, style: str) -> tuple[int, ...]:

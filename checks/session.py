@@ -106,7 +106,7 @@ def value_from_wire(wire: Any) -> Value:
     array = wire.get("array")
     if isinstance(array, np.ndarray):
         dtype = str(array.dtype)
-        return Value(wire["type"][:80], np.array(array, dtype=np.float64), dtype)
+        return Value(wire["type"][:80], np.asarray(array, dtype=np.float64), dtype)  # a fresh array of its own from the wire
     return Value(wire["type"][:80])
 
 

@@ -41,7 +41,17 @@ class ChannelTimeout(ProtocolError):
     """No complete message arrived in time."""
 
 
+_SCALARS = (np.floating, np.integer, np.bool_)
+
+
 def _flatten(value: Any, arrays: list[np.ndarray]) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {str(k): _flatten(v, arrays) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_flatten(v, arrays) for v in value]
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
     if isinstance(value, np.ndarray):
         arrays.append(value)
         return {"__array__": len(arrays) - 1}
@@ -49,7 +59,7 @@ def _flatten(value: Any, arrays: list[np.ndarray]) -> Any:
         return {str(k): _flatten(v, arrays) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_flatten(v, arrays) for v in value]
-    if isinstance(value, (np.floating, np.integer, np.bool_)):
+    if isinstance(value, _SCALARS):
         return value.item()
     return value
 
@@ -68,27 +78,42 @@ def encode(message: Any) -> bytes:
 
 
 def _rebuild(value: Any, arrays: list[np.ndarray]) -> Any:
-    if isinstance(value, dict):
-        if set(value) == {"__array__"}:
+    kind = type(value)
+    if kind is dict:
+        if "__array__" in value and len(value) == 1:
             index = value["__array__"]
-            if not isinstance(index, int) or not 0 <= index < len(arrays):
+            if type(index) is not int or not 0 <= index < len(arrays):
                 raise ProtocolError(f"array reference {index!r} points at no array")
             return arrays[index]
         return {k: _rebuild(v, arrays) for k, v in value.items()}
-    if isinstance(value, list):
+    if kind is list:
         return [_rebuild(v, arrays) for v in value]
     return value
 
 
-def decode(header: bytes, payload: bytes) -> Any:
-    """Rebuild a message from its header and payload, refusing anything but plain numeric arrays."""
+def _parse_header(header: bytes) -> tuple[Any, list]:
     try:
         parsed = json.loads(header.decode())
-        metas = parsed["arrays"]
-        body = parsed["body"]
+        return parsed["body"], list(parsed["arrays"])
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise ProtocolError(f"unreadable header: {error}") from None
-    arrays, offset = [], 0
+
+
+def _payload_size(metas: list) -> int:
+    try:
+        return sum(int(m["nbytes"]) for m in metas)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProtocolError(f"unreadable header: {error}") from None
+
+
+def decode(header: bytes, payload: bytes) -> Any:
+    """Rebuild a message from its header and payload, refusing anything but plain numeric arrays."""
+    return _decode(*_parse_header(header), payload)
+
+
+def _decode(body: Any, metas: list, payload: bytes) -> Any:
+    # One writeable copy of the payload; each array is a view of its own stretch of it.
+    buffer, arrays, offset = bytearray(payload), [], 0
     for meta in metas:
         try:
             dtype = np.dtype(meta["dtype"]) if meta["dtype"] in ALLOWED_DTYPES else None
@@ -100,7 +125,7 @@ def decode(header: bytes, payload: bytes) -> Any:
             raise ProtocolError(f"array of dtype {meta.get('dtype')!r} refused; allowed: {sorted(ALLOWED_DTYPES)}")
         if any(s < 0 for s in shape) or nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64)) or offset + nbytes > len(payload):
             raise ProtocolError(f"array description {meta!r} does not fit the {len(payload)}-byte payload")
-        arrays.append(np.frombuffer(payload, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset).reshape(shape).copy())
+        arrays.append(np.frombuffer(buffer, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset).reshape(shape))
         offset += nbytes
     if offset != len(payload):
         raise ProtocolError(f"payload has {len(payload) - offset} bytes that no array describes")
@@ -135,14 +160,11 @@ def receive(fd: int, *, timeout: float | None = None, limit: int = MAX_MESSAGE_B
     length = int.from_bytes(_read_exactly(fd, HEADER_BYTES, deadline), "big")
     if length > limit:
         raise ProtocolError(f"header of {length} bytes is over the {limit}-byte limit")
-    header = _read_exactly(fd, length, deadline)
-    try:
-        total = sum(int(m["nbytes"]) for m in json.loads(header.decode())["arrays"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"unreadable header: {error}") from None
+    body, metas = _parse_header(_read_exactly(fd, length, deadline))
+    total = _payload_size(metas)
     if total < 0 or total > limit:
         raise ProtocolError(f"message of {total} bytes of arrays is over the {limit}-byte limit")
-    return decode(header, _read_exactly(fd, total, deadline))
+    return _decode(body, metas, _read_exactly(fd, total, deadline))
 
 
 def send(fd: int, message: Any, *, timeout: float | None = None) -> None:

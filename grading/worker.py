@@ -301,6 +301,7 @@ class WorkerSession:
         self.output: list[tuple[_Drain, _Drain]] = []
         self.starts = 0
         self.recent: OrderedDict[bytes, list[Reply]] = OrderedDict()
+        self.frames: OrderedDict[int, tuple[list, tuple[bytes, bytes]]] = OrderedDict()  # a script list's frame and key, by identity
 
     def _remaining(self) -> float:
         remaining = self.deadline - time.monotonic()
@@ -358,8 +359,15 @@ class WorkerSession:
         fresh object, so the answer is the same; the cache is what makes a
         problem's sweep cost one worker call per distinct script.
         """
-        frame = protocol.encode({"op": "script", "ops": [to_wire(op) for op in script]})
-        key = hashlib.blake2b(frame, digest_size=16).digest()
+        known = self.frames.get(id(script))
+        if known is not None and known[0] is script:  # the same list again (checks.layer keeps one per case)
+            frame, key = known[1]
+        else:
+            frame = protocol.encode({"op": "script", "ops": [to_wire(op) for op in script]})
+            key = hashlib.blake2b(frame, digest_size=16).digest()
+            self.frames[id(script)] = (script, (frame, key))
+            if len(self.frames) > RECENT_SCRIPTS:
+                self.frames.popitem(last=False)
         if key in self.recent:
             self.recent.move_to_end(key)
             return self.recent[key]

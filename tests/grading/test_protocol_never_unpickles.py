@@ -54,3 +54,11 @@ def test_a_silent_sender_times_out_and_a_closed_one_is_reported():
     with pytest.raises(protocol.ChannelClosed):
         protocol.receive(read_fd, timeout=1)
     os.close(read_fd)
+
+
+def test_decoded_arrays_are_writeable_and_independent_of_each_other():
+    back = protocol.decode(*split(protocol.encode({"a": np.arange(3.0), "b": [np.ones((2, 2)), np.int32(7)]})))
+    back["a"][0] = 9.0
+    back["b"][0][:] = 0.0
+    assert back["a"].tolist() == [9.0, 1.0, 2.0] and back["b"][0].tolist() == [[0.0, 0.0], [0.0, 0.0]] and back["b"][1] == 7
+    assert not np.shares_memory(back["a"], back["b"][0])
