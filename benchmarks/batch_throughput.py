@@ -11,6 +11,7 @@ Target: >= 3 submissions per second with --jobs 2 on a 2-core machine.
 from __future__ import annotations
 
 import argparse
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,8 +40,15 @@ def cohort(folder: Path, count: int) -> None:
         (folder / f"student{i:03d}.py").write_text(f"# student {i:03d}\n" + (FIXTURES / name).read_text())
 
 
-def throughput(folder: Path, jobs: int) -> tuple[float, float]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # every finished descendant: coordinator, grading processes, workers
+    return usage.ru_utime + usage.ru_stime
+
+
+def throughput(folder: Path, jobs: int) -> tuple[float, float, float]:
+    """Seconds for the batch, submissions per second, and CPU seconds per submission (all processes)."""
     with tempfile.TemporaryDirectory() as out:
+        cpu = _children_cpu()
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "grader.py", "batch", str(folder), "--out", out, "--jobs", str(jobs)],
@@ -49,7 +57,8 @@ def throughput(folder: Path, jobs: int) -> tuple[float, float]:
             capture_output=True,
         )
         seconds = time.perf_counter() - started
-    return seconds, len(list(folder.iterdir())) / seconds
+    count = len(list(folder.iterdir()))
+    return seconds, count / seconds, (_children_cpu() - cpu) / count
 
 
 def main() -> None:
@@ -61,11 +70,14 @@ def main() -> None:
         folder.mkdir()
         cohort(folder, args.count)
         print(f"{args.count} submissions ({len(MIX)}-fixture mix), 100 examples per property, torch parity on, cold process")
-        print("| jobs | seconds | submissions / s |")
-        print("|---:|---:|---:|")
+        print("| jobs | seconds | submissions / s | CPU s per submission |")
+        print("|---:|---:|---:|---:|")
         for jobs in (1, 2):
-            seconds, rate = throughput(folder, jobs)
-            print(f"| {jobs} | {seconds:.1f} | {rate:.2f} |")
+            seconds, rate, cpu = throughput(folder, jobs)
+            print(f"| {jobs} | {seconds:.1f} | {rate:.2f} | {cpu:.2f} |")
+        started = time.perf_counter()
+        sum(i * i for i in range(10**7))
+        print(f"this machine's speed: a pure-Python loop of 10^7 squares takes {time.perf_counter() - started:.2f} s")
 
 
 if __name__ == "__main__":
