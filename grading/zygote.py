@@ -123,6 +123,9 @@ def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
         hidden = [str(Path(p).resolve()) for p in message.get("hide", [])]
         root = message["folder"]
         _mount("tmpfs", root, "tmpfs", MS_NOSUID, "size=1m,mode=0755")
+        workspace = Path(root, "tmp")  # first, so that a Python living under /tmp (a venv) is bound inside it, not covered by it
+        workspace.mkdir(mode=0o755)
+        _mount("tmpfs", str(workspace), "tmpfs", MS_NOSUID | MS_NODEV, f"{WORKSPACE},uid={uid},gid={gid}")
         for path in _allowed_paths(hidden):
             _bind_read_only(path, root)
         for name in DEVICES:
@@ -131,9 +134,6 @@ def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
                 target.parent.mkdir(mode=0o755, exist_ok=True)
                 target.touch()
                 _mount(f"/dev/{name}", str(target), None, MS_BIND)
-        workspace = Path(root, "tmp")
-        workspace.mkdir(mode=0o755, exist_ok=True)
-        _mount("tmpfs", str(workspace), "tmpfs", MS_NOSUID | MS_NODEV, f"{WORKSPACE},uid={uid},gid={gid}")
         for path in hidden:
             _cover(root + path)
         os.chroot(root)
