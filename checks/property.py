@@ -204,7 +204,7 @@ _DRAWN: dict[tuple[int, int, int], list] = {}
 """The cases a sweep drew, by (strategy, seed, count): they depend on nothing else, so later sweeps replay them."""
 
 
-def run_properties(props: dict[str, Property], runs: Runs) -> dict[str, Outcome]:
+def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None = None) -> dict[str, Outcome]:
     """Run properties that share one strategy: one sweep over the drawn cases, then shrink only what failed.
 
     The sweep runs every still-passing body on each case, so a correct
@@ -213,8 +213,10 @@ def run_properties(props: dict[str, Property], runs: Runs) -> dict[str, Outcome]
     every later sweep in this process (the next problem's, the next
     submission's in a batch), so that drawing is paid once. Each property that
     failed in the sweep then runs alone under Hypothesis, with shrinking, for
-    its smallest case. Raises ``Lost`` naming the property that was running
-    when the worker was lost.
+    its smallest case. ``shrunk`` carries the cases already shrunk for
+    earlier failures of the same strategy (a problem's first round, for its
+    torch round) and gets this sweep's. Raises ``Lost`` naming the property
+    that was running when the worker was lost.
     """
     strategies_used = {id(p.strategy) for p in props.values()}
     if len(strategies_used) > 1:
@@ -255,7 +257,7 @@ def run_properties(props: dict[str, Property], runs: Runs) -> dict[str, Outcome]
     except WorkerLost as lost:
         raise Lost(lost, running[0]) from None
     outcomes = {}
-    shrunk: list[Any] = []  # the smallest cases found so far for this sweep's failures
+    shrunk = [] if shrunk is None else shrunk  # the smallest cases found so far for this strategy's failures
     for name, prop in props.items():
         try:
             if name in broken:

@@ -71,6 +71,7 @@ class _Grading:
         self.notes: list[str] = list(submission.notes)
         self.styles: dict[str, str] = {}
         self.missing: dict[str, str] = {}  # class -> why it cannot be graded
+        self.shrunk: dict[str, list] = {}  # problem id -> the cases shrunk for its failures so far
         # torch imports in a process of its own meanwhile, when this process has not imported it already.
         self.torch = torch_oracle.oracle() if use_torch and any(c.torch for p in assignment.problems for c in p.checks) else None
 
@@ -196,7 +197,8 @@ class _Grading:
                 outcomes[spec.name] = made
         while properties and not any(o.status == TIMEOUT for o in outcomes.values()) and len(crashes) < MAX_CRASHES:
             try:
-                outcomes.update(run_properties(properties, self.runs))
+                # A case shrunk for a failure in the first round is tried first for the torch round's checks too.
+                outcomes.update(run_properties(properties, self.runs, self.shrunk.setdefault(problem.id, [])))
                 properties = {}
             except Lost as lost:
                 # The check that was running takes the loss; the rest run again in a fresh worker.

@@ -127,3 +127,10 @@ def test_each_bug_is_diagnosed_as_itself_and_nothing_else_gets_a_diagnosis(repor
         assert all(c.diagnosis for c in failed) and found == {("exact", (DIAGNOSED[name],))}
     else:  # correct, forward only, or nothing to grade: no answer that a known mistake could explain
         assert found == set()
+
+
+def test_the_torch_check_shows_the_case_already_shrunk_for_the_same_bug(reports):
+    # Left to shrink alone, torch's check would end on a case of its own; it takes the first one shrunk for backward_dX.
+    checks = {c.name: c for p in reports["bug_no_dh_carry.py"].problems for c in p.checks}
+    assert checks["backward_matches_torch"].status == "failed"
+    assert checks["backward_matches_torch"].counterexample == checks["backward_dX"].counterexample
