@@ -23,7 +23,8 @@ from typing import Any, TypeVar
 import numpy as np
 
 T = TypeVar("T")
-SIZE = 8192
+SIZE = 32768
+"""Enough for every case a grading draws or shrinks, with what each needs (a few KiB), in every assignment."""
 
 _store: OrderedDict[tuple[int, Hashable], tuple[Any, Any]] = OrderedDict()
 

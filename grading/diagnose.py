@@ -28,7 +28,6 @@ code still runs only in the worker.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from checks.mistakes import Mistake, MistakeLibrary
 from checks.results import Diagnosis, Outcome
 from checks.session import Done, Raised, Reply, Value, reply_from_wire, to_wire
 from grading import protocol
+from grading.worker import script_frame
 from grading.worker_main import ImportBlocker, Worker
 
 CLEARLY_CLOSER = 0.25
@@ -82,6 +82,14 @@ def _pairs(theirs: Done, ours: Done):
         yield value, ours.values.get(name)
     for i, value in enumerate(theirs.echoed):
         yield value, ours.echoed[i] if i < len(ours.echoed) else None
+
+
+def _values(reply: Done):
+    """Every value of one reply."""
+    if reply.value is not None:
+        yield reply.value
+    yield from reply.values.values()
+    yield from reply.echoed
 
 
 class Diagnoser:
@@ -135,8 +143,7 @@ class Diagnoser:
         return self._sessions[key]
 
     def _replay(self, library: MistakeLibrary, names: tuple[str, ...], style: str, script) -> list[Reply]:
-        frame = protocol.encode({"ops": [to_wire(op) for op in script]})
-        key = (library.cls, names, style, hashlib.blake2b(frame, digest_size=16).digest())
+        key = (library.cls, names, style, script_frame(script)[1])
         if key not in self._replies:
             self._replies[key] = self._session(library, names, style).run(script)
         return self._replies[key]
@@ -177,14 +184,8 @@ def _compare(value: Value, expected: Value | None, tolerance) -> tuple[float, fl
 
 
 def _float32(evidence) -> bool:
-    return any(
-        value.dtype in ("float32", "float16")
-        for _, replies in evidence
-        for reply in replies
-        if isinstance(reply, Done)
-        for value, _ in _pairs(reply, reply)
-        if value is not None
-    )
+    replies = (reply for _, replies in evidence for reply in replies if isinstance(reply, Done))
+    return any(value.dtype in ("float32", "float16") for reply in replies for value in _values(reply))
 
 
 def _finite(x: float) -> float | None:

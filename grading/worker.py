@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from checks.memo import remembered
 from checks.session import Op, Reply, WorkerLost, reply_from_wire, to_wire
 from grading import protocol
 
@@ -282,6 +283,19 @@ class Loaded:
     isolation: str = ""
 
 
+def script_frame(script: list[Op]) -> tuple[bytes, bytes]:
+    """A script's frame for the worker and a short key naming its content.
+
+    The same list again (``checks.layer`` keeps one per case) is not encoded again.
+    """
+
+    def encode() -> tuple[bytes, bytes]:
+        frame = protocol.encode({"op": "script", "ops": [to_wire(op) for op in script]})
+        return frame, hashlib.blake2b(frame, digest_size=16).digest()
+
+    return remembered(script, "wire frame", encode, freeze=False)
+
+
 class WorkerSession:
     """Runs checks' scripts in a worker that holds the loaded submission, restarting it after a loss.
 
@@ -301,7 +315,6 @@ class WorkerSession:
         self.output: list[tuple[_Drain, _Drain]] = []
         self.starts = 0
         self.recent: OrderedDict[bytes, list[Reply]] = OrderedDict()
-        self.frames: OrderedDict[int, tuple[list, tuple[bytes, bytes]]] = OrderedDict()  # a script list's frame and key, by identity
 
     def _remaining(self) -> float:
         remaining = self.deadline - time.monotonic()
@@ -359,15 +372,7 @@ class WorkerSession:
         fresh object, so the answer is the same; the cache is what makes a
         problem's sweep cost one worker call per distinct script.
         """
-        known = self.frames.get(id(script))
-        if known is not None and known[0] is script:  # the same list again (checks.layer keeps one per case)
-            frame, key = known[1]
-        else:
-            frame = protocol.encode({"op": "script", "ops": [to_wire(op) for op in script]})
-            key = hashlib.blake2b(frame, digest_size=16).digest()
-            self.frames[id(script)] = (script, (frame, key))
-            if len(self.frames) > RECENT_SCRIPTS:
-                self.frames.popitem(last=False)
+        frame, key = script_frame(script)
         if key in self.recent:
             self.recent.move_to_end(key)
             return self.recent[key]

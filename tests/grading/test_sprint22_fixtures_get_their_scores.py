@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import grader
+from tests.grading.diagnosed import assert_diagnosed_as
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
 
@@ -121,12 +122,7 @@ DIAGNOSED = {
 
 @pytest.mark.parametrize("name", CASES)
 def test_each_bug_is_diagnosed_as_itself_and_nothing_else_gets_a_diagnosis(reports, name):
-    failed = [c for _, c in reports[name].checks if c.status in ("failed", "error")]
-    found = {(c.diagnosis.match, c.diagnosis.mistakes) for c in failed if c.diagnosis}
-    if name in DIAGNOSED:
-        assert all(c.diagnosis for c in failed) and found == {("exact", (DIAGNOSED[name],))}
-    else:  # correct, forward only, or nothing to grade: no answer that a known mistake could explain
-        assert found == set()
+    assert_diagnosed_as(reports[name], DIAGNOSED.get(name))
 
 
 def test_the_torch_check_shows_the_case_already_shrunk_for_the_same_bug(reports):
