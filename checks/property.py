@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
+from checks import replay
 from checks.results import ERROR, FAILED, PASSED, Outcome
 from checks.session import WorkerLost
 
@@ -129,48 +130,70 @@ def run_property(prop: Property, runs: Runs) -> Outcome:
     return _run_property(prop, runs)[0]
 
 
-def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
-    """``run_property``, and the failing case it reports (None when it passed)."""
-    warnings: set[str] = set()
-    smallest: list[CheckFailed] = []
-    calls_after_failure = [0]
+class _Trial:
+    """The test Hypothesis runs for one search: the body on a case, keeping the smallest failure and the warnings."""
 
-    def test(case: Any) -> None:
-        if smallest:
-            calls_after_failure[0] += 1
-            if calls_after_failure[0] > SHRINK_CALLS:
+    def __init__(self, prop: Property):
+        self.prop = prop
+        self.warnings: set[str] = set()
+        self.smallest: list[CheckFailed] = []
+        self.calls_after_failure = 0
+
+    def __call__(self, case: Any) -> None:
+        if self.smallest:
+            self.calls_after_failure += 1
+            if self.calls_after_failure > SHRINK_CALLS:
                 raise _ShrunkEnough
         try:
-            found = prop.body(case)
+            found = self.prop.body(case)
         except CheckFailed as failure:
-            if not smallest or prop.size(case) < prop.size(smallest[0].case):
-                smallest[:] = [failure]
+            if not self.smallest or self.prop.size(case) < self.prop.size(self.smallest[0].case):
+                self.smallest[:] = [failure]
             raise
-        warnings.update(found or ())
+        self.warnings.update(found or ())
 
-    wrapped = _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(test)))
+
+def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
+    """``run_property``, and the failing case it reports (None when it passed).
+
+    Hypothesis's search (generation, then shrinking) is remembered by the
+    body's answers (``checks.replay``), so a submission that answers as an
+    earlier one did gets the same cases without Hypothesis's own cost.
+    """
+    trials: list[_Trial] = []
+
+    def fresh() -> _Trial:
+        trials.append(_Trial(prop))
+        return trials[-1]
+
+    def hypothesis(test) -> None:
+        _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(test)))()
+
     try:
-        wrapped()
+        replay.search(("search", runs.seed, runs.max_examples, SHRINK_CALLS), prop.strategy, fresh, hypothesis)
     except CheckFailed as failure:
-        return _outcome(failure, prop, warnings), failure.case
+        return _outcome(failure, prop, trials[-1].warnings), failure.case
     except _ShrunkEnough:
-        return _outcome(smallest[0], prop, warnings), smallest[0].case
+        smallest = trials[-1].smallest[0]
+        return _outcome(smallest, prop, trials[-1].warnings), smallest.case
     except WorkerLost as lost:
-        if smallest:
+        trial = trials[-1]
+        if trial.smallest:
             stopped = f" (the search for a smaller case stopped: {lost.reason})"
-            return _outcome(smallest[0], prop, warnings, stopped, gather=False), smallest[0].case
+            return _outcome(trial.smallest[0], prop, trial.warnings, stopped, gather=False), trial.smallest[0].case
         raise
     except Flaky as flaky:
+        trial = trials[-1]
         inner = next((e for e in getattr(flaky, "exceptions", ()) if isinstance(e, CheckFailed)), None)
-        failure = inner or (smallest[0] if smallest else None)
+        failure = inner or (trial.smallest[0] if trial.smallest else None)
         text = "the same input gave different answers on different runs; is state kept between calls or objects?"
         if failure is None:
-            return Outcome(FAILED, text, warnings=tuple(sorted(warnings))), None
+            return Outcome(FAILED, text, warnings=tuple(sorted(trial.warnings))), None
         flaky_failure = CheckFailed(f"{failure.message} ({text})", case=failure.case, hint=failure.hint, status=failure.status)
-        return _outcome(flaky_failure, prop, warnings), failure.case
+        return _outcome(flaky_failure, prop, trial.warnings), failure.case
     except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
         return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it"), None
-    return _explicit(prop, warnings) or Outcome(PASSED, warnings=tuple(sorted(warnings))), None
+    return _explicit(prop, trials[-1].warnings) or Outcome(PASSED, warnings=tuple(sorted(trials[-1].warnings))), None
 
 
 def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:

@@ -1,0 +1,149 @@
+"""Hypothesis's searches remembered by how the test answered, so that a test that answers like an earlier one is not searched again.
+
+For one strategy, seed and settings, Hypothesis is deterministic: the case it
+tries next depends only on how the test answered the cases before it (it
+returned, or it raised an exception of some type from some place). So each
+search is kept as a path in a tree per strategy and settings: a node holds the
+case tried and, for each answer seen, what came next (another node, or the end
+of the search: it returned, or it raised what the last call raised).
+
+A later search with the same strategy and settings walks the tree, calling its
+own test on each node's case. While its answers are ones the tree has seen, it
+is trying exactly the cases Hypothesis would try, in the same order, and it
+ends as Hypothesis would end, with its own test's exception. At the first
+answer the tree has not seen, Hypothesis runs for real (trying the walked cases
+again first) and its path is added. The result is the same either way; only
+Hypothesis's own cost, most of a shrink's, is saved: a cohort's common
+mistakes answer alike.
+
+A BaseException from the test (a lost worker, a spent shrinking budget) goes
+straight up, as it does through Hypothesis; the walk it cut short is kept.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+NODES = 20000
+"""Cases kept over every tree in this process: beyond this, searches are still walked but no longer added."""
+
+RETURNED = "returned"
+
+Test = Callable[[Any], None]
+Answer = Hashable
+"""None when the test returned; otherwise the exception's type and where it was raised, with its context's."""
+
+
+@dataclass
+class _Node:
+    case: Any
+    next: dict[Answer, _Node | _End] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _End:
+    """How a search ended: it returned, or it raised the exception its last test call raised."""
+
+    how: str  # RETURNED | "raised"
+
+
+RAISED = _End("raised")
+_trees: dict[Hashable, tuple[Any, _Node]] = {}
+_count = [0]
+
+
+def answer(error: BaseException | None, depth: int = 0) -> Answer:
+    """What a test call answered, as finely as Hypothesis could tell answers apart (it compares types and places)."""
+    if error is None:
+        return None
+    frames = tuple((f.filename, f.lineno, f.name) for f in traceback.extract_tb(error.__traceback__)[1:])
+    context = error.__context__
+    return (type(error), frames, answer(context, depth + 1) if context is not None and depth < 8 else None)
+
+
+def _call(test: Test, case: Any) -> tuple[Answer, Exception | None]:
+    try:
+        test(case)
+    except Exception as error:  # noqa: BLE001 - every failure is an answer; a BaseException goes straight up
+        return answer(error), error
+    return None, None
+
+
+def search(key: Hashable, owner: Any, fresh: Callable[[], Test], hypothesis: Callable[[Test], None]) -> None:
+    """Return or raise what ``hypothesis(fresh())`` would; ``key`` names the strategy (``owner``, held) and the settings.
+
+    ``hypothesis(test)`` runs Hypothesis's search with ``test`` and must be
+    the same search for the same key. ``fresh()`` makes a test with fresh
+    state (a budget counted in calls, say): the one that walked the tree is
+    dropped when Hypothesis has to run, so that Hypothesis's test sees its
+    calls from the first.
+    """
+    found = _trees.get(key)
+    node = found[1] if found is not None and found[0] is owner else None
+    test, walked = fresh(), node is not None
+    while node is not None:
+        said, error = _call(test, node.case)
+        after = node.next.get(said)
+        if isinstance(after, _End):
+            if after.how == RETURNED:
+                return
+            raise error  # type: ignore[misc] - an exception answer always has its error
+        node = after
+    _record(key, owner, fresh() if walked else test, hypothesis)
+
+
+_CUT = object()
+"""The answer of a call that a BaseException cut short: its case is kept (a walk reaching it calls the test again), its answer is not."""
+
+
+def _record(key: Hashable, owner: Any, test: Test, hypothesis: Callable[[Test], None]) -> None:
+    path: list[list] = []  # [case, answer, error] for each call, in order
+
+    def recording(case: Any) -> None:
+        path.append([case, _CUT, None])
+        said, error = _call(test, case)
+        path[-1][1:] = [said, error]
+        if error is not None:
+            raise error
+
+    try:
+        hypothesis(recording)
+    except Exception as error:
+        _keep(key, owner, path, RAISED if path and error is path[-1][2] else None)
+        raise
+    except BaseException:
+        _keep(key, owner, path, None)
+        raise
+    _keep(key, owner, path, _End(RETURNED))
+
+
+def _keep(key: Hashable, owner: Any, path: list[list], end: _End | None) -> None:
+    """Add a search's path to its tree, with its end when Hypothesis ended in a way the tree can replay."""
+    if not path or _count[0] + len(path) > NODES:
+        return
+    found = _trees.get(key)
+    if found is None or found[0] is not owner:
+        found = _trees[key] = (owner, _Node(path[0][0]))
+        _count[0] += 1
+    node = found[1]
+    for i, (_, said, _) in enumerate(path):
+        after = node.next.get(said)
+        if said is _CUT or isinstance(after, _End):
+            return  # cut short; or the tree ended here before, for a test that does not repeat itself
+        if i == len(path) - 1:
+            if end is not None and after is None:
+                node.next[said] = end
+            return
+        if after is None:
+            after = node.next[said] = _Node(path[i + 1][0])
+            _count[0] += 1
+        node = after
+
+
+def forget() -> None:
+    """Drop every remembered search (for tests and benchmarks)."""
+    _trees.clear()
+    _count[0] = 0

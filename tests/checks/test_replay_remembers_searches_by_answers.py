@@ -1,0 +1,135 @@
+"""checks.replay: a search whose test answers as an earlier one did tries the same cases and ends the same way, without Hypothesis.
+
+Each test starts from an empty memory (``replay.forget``), and bodies are
+plain functions of the case, so what Hypothesis alone would do is known by
+running it with the memory emptied.
+"""
+
+import pytest
+from hypothesis import strategies as st
+
+from checks import property as prop_module
+from checks import replay
+from checks.property import CheckFailed, Property, Runs, run_property
+from checks.session import WorkerLost
+
+RUNS = Runs(seed=0, max_examples=60)
+
+
+@pytest.fixture(autouse=True)
+def empty_memory():
+    replay.forget()
+    yield
+    replay.forget()
+
+
+def failing_from(threshold, seen):
+    def body(n):
+        seen.append(n)
+        if n >= threshold:
+            raise CheckFailed(f"{n} is at least {threshold}", case=n)
+
+    return body
+
+
+def hypothesis_runs(monkeypatch) -> list:
+    """Each time Hypothesis itself runs a search, an entry."""
+    ran, record = [], replay._record
+
+    def counted(*args):
+        ran.append(1)
+        return record(*args)
+
+    monkeypatch.setattr(replay, "_record", counted)
+    return ran
+
+
+def test_a_test_that_answers_alike_tries_the_same_cases_and_gets_the_same_outcome_without_hypothesis(monkeypatch):
+    numbers = st.integers(0, 10**6)
+    first_seen, again_seen = [], []
+    first = run_property(Property(numbers, failing_from(1000, first_seen)), RUNS)
+    ran = hypothesis_runs(monkeypatch)
+    again = run_property(Property(numbers, failing_from(1000, again_seen)), RUNS)
+    assert again == first and again.counterexample == "1000"
+    assert again_seen == first_seen and ran == []
+
+
+def test_a_test_that_answers_differently_gets_exactly_what_hypothesis_alone_gives_it():
+    numbers = st.integers(0, 10**6)
+    alone_seen, after_seen = [], []
+    alone = run_property(Property(numbers, failing_from(777, alone_seen)), RUNS)
+    replay.forget()
+    run_property(Property(numbers, failing_from(1000, [])), RUNS)  # fills the memory with another answer
+    after = run_property(Property(numbers, failing_from(777, after_seen)), RUNS)
+    assert after == alone and after.counterexample == "777"
+    # It walked the remembered cases while they answered alike, then Hypothesis ran from the start.
+    assert after_seen[-len(alone_seen) :] == alone_seen
+
+
+def test_a_search_that_passes_is_replayed_as_passing_with_its_warnings(monkeypatch):
+    def body(n):
+        return ["small"] if n < 10 else []
+
+    first = run_property(Property(st.integers(0, 100), body), RUNS)
+    ran = hypothesis_runs(monkeypatch)
+    again = run_property(Property(st.integers(0, 100), body), RUNS)
+    assert first.status == again.status == "passed" and again.warnings == first.warnings == ("small",)
+    assert ran == []
+
+
+def test_a_search_stopped_by_the_shrinking_budget_stops_at_the_same_call_when_replayed(monkeypatch):
+    monkeypatch.setattr(prop_module, "SHRINK_CALLS", 3)
+    numbers = st.integers(0, 10**6)
+    first_seen, again_seen = [], []
+    first = run_property(Property(numbers, failing_from(10, first_seen), size=lambda n: n), RUNS)
+    ran = hypothesis_runs(monkeypatch)
+    again = run_property(Property(numbers, failing_from(10, again_seen), size=lambda n: n), RUNS)
+    assert again == first and int(first.counterexample) > 10  # three calls cannot reach 10
+    assert again_seen == first_seen and ran == []
+
+
+def test_a_lost_worker_during_a_walk_goes_straight_up():
+    numbers = st.integers(0, 10**6)
+    run_property(Property(numbers, failing_from(1000, [])), RUNS)
+
+    def dies(n):
+        raise WorkerLost("worker died (signal 11, SIGSEGV)")
+
+    with pytest.raises(WorkerLost):
+        run_property(Property(numbers, dies), RUNS)
+
+
+def test_another_strategy_never_walks_a_tree_it_did_not_grow(monkeypatch):
+    one, other = st.integers(0, 10**6).map(lambda n: n), st.integers(0, 10**6).map(lambda n: n)
+    assert one is not other
+    run_property(Property(one, failing_from(1000, [])), RUNS)
+    ran = hypothesis_runs(monkeypatch)
+    run_property(Property(other, failing_from(1000, [])), RUNS)
+    assert ran == [1]
+
+
+def test_past_the_node_limit_nothing_more_is_remembered(monkeypatch):
+    monkeypatch.setattr(replay, "NODES", 0)
+    numbers = st.integers(0, 10**6)
+    run_property(Property(numbers, failing_from(1000, [])), RUNS)
+    ran = hypothesis_runs(monkeypatch)
+    assert run_property(Property(numbers, failing_from(1000, [])), RUNS).counterexample == "1000"
+    assert ran == [1]
+
+
+def test_answers_are_told_apart_by_type_and_by_where_they_were_raised():
+    def at_one_place():
+        raise CheckFailed("a")
+
+    def at_another():
+        raise CheckFailed("b")
+
+    def answer(f):
+        try:
+            f()
+        except Exception as error:  # noqa: BLE001
+            return replay.answer(error)
+
+    assert answer(at_one_place) == answer(at_one_place)
+    assert answer(at_one_place) != answer(at_another)
+    assert replay.answer(None) is None
