@@ -146,15 +146,24 @@ def own_forward(ctx: Context) -> Property:
     def outputs(case, done, start: int, shape) -> list:
         return [layer.numeric(done[start + 3 * k + 2].value, "forward's output", shape, case, "")[0] for k in range(2 * len(targets))]
 
+    def script_for(case, eps: float, with_backward: bool) -> list:
+        """One list per case and step (see ``layer.forward_script``): the perturbed cases are built and encoded once."""
+        return remembered(
+            case,
+            ("own forward script", id(contract), ctx.style, eps, with_backward),
+            lambda: [*(_backward_script(ctx, case) if with_backward else ()), *forwards(case, eps)],
+            freeze=False,
+        )
+
     def body(case):
-        script = [*_backward_script(ctx, case), *forwards(case, EPS)]
+        script = script_for(case, EPS, True)
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
         dH = layer.upstream(case, ctx.style)
         base, warnings = layer.numeric(done[2].value, "forward's output", dH.shape, case, "")
         loose = done[2].value.dtype in ("float32", "float16")
         eps, moved = EPS, outputs(case, done, 5, dH.shape)
         if loose:
-            eps, script = EPS_FLOAT32, forwards(case, EPS_FLOAT32)
+            eps, script = EPS_FLOAT32, script_for(case, EPS_FLOAT32, False)
             moved = outputs(case, layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style), 0, dH.shape)
         rtol, atol = (1e-2, 1e-3) if loose else (1e-5, 1e-7)
         for i, target in enumerate(targets):

@@ -67,9 +67,12 @@ def with_initial_state(ctx: Context) -> Property:
 def repeatable(ctx: Context) -> Property:
     """Two calls in a row on one object with the same X give the same answer: no state leaks between calls."""
 
-    def body(case):
+    def twice(case) -> list:
         call = layer.forward_call(ctx.contract, case)
-        script = [*layer.construct(ctx.contract, case), call, call]
+        return [*layer.construct(ctx.contract, case), call, call]
+
+    def body(case):
+        script = remembered(case, ("forward twice script", id(ctx.contract)), lambda: twice(case), freeze=False)
         done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
         first, warnings = _output(ctx, case, done, 2, "the first call's output")
         second, _ = _output(ctx, case, done, 3, "the second call's output")
@@ -89,9 +92,12 @@ def keeps_inputs(ctx: Context) -> Property:
     """forward changes neither X nor the initial states it is given, nor the weights."""
     contract = ctx.contract
 
+    def echoed(case) -> list:
+        return [*layer.construct(contract, case), layer.forward_call(contract, case, echo=True), Get(tuple(contract.weights))]
+
     def body(case):
-        call = layer.forward_call(contract, case, echo=True)
-        script = [*layer.construct(contract, case), call, Get(tuple(contract.weights))]
+        script = remembered(case, ("echoed forward script", id(contract)), lambda: echoed(case), freeze=False)
+        call = script[2]
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
         sent = {"X": case.x, **call.kwargs}
         for (name, before), after in zip(sent.items(), done[2].echoed):

@@ -307,7 +307,10 @@ def layer_property(ctx: Context, body, *, upstream: bool = False) -> Property:
     return Property(
         case_strategy(contract.kind),
         body,
-        explicit=explicit_cases(contract, seed=ctx.runs.seed),
+        # The same case objects for every check and submission, so that what is computed from them is remembered.
+        explicit=remembered(
+            contract, ("explicit cases", ctx.runs.seed), lambda: explicit_cases(contract, seed=ctx.runs.seed), freeze=False
+        ),
         describe=lambda case: describe_case(contract, case, style, with_upstream=upstream),
         size=size,
         transcript=transcript,

@@ -99,13 +99,17 @@ class Value:
         return f"{what} of shape {self.array.shape}" + (f" and dtype {self.dtype}" if self.dtype not in (None, "float64") else "")
 
 
+_DTYPE_NAMES: dict[np.dtype, str] = {}
+"""Each dtype's name, looked up once (the wire allows only a dozen dtypes)."""
+
+
 def value_from_wire(wire: Any) -> Value:
     """Turn the worker's description of a value into a Value, trusting nothing in it."""
     if not isinstance(wire, dict) or not isinstance(wire.get("type"), str):
         return Value("unreadable value")
     array = wire.get("array")
     if isinstance(array, np.ndarray):
-        dtype = str(array.dtype)
+        dtype = _DTYPE_NAMES.get(array.dtype) or _DTYPE_NAMES.setdefault(array.dtype, str(array.dtype))
         return Value(wire["type"][:80], np.asarray(array, dtype=np.float64), dtype)  # a fresh array of its own from the wire
     return Value(wire["type"][:80])
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from checks.layer import FLOAT32_TOL, FLOAT64_TOL, LAST
+from checks.memo import remembered
 from checks.mistakes import Mistake, MistakeLibrary
 from checks.results import Diagnosis, Outcome
 from checks.session import Done, Raised, Reply, Value, reply_from_wire, to_wire
@@ -93,12 +94,16 @@ def _values(reply: Done):
 
 
 class Diagnoser:
-    """Diagnoses one grading's failed checks; replays are cached, since the checks of a problem share their scripts."""
+    """Diagnoses one grading's failed checks.
+
+    A known mistake's replies to a script depend on nothing else, so they are
+    remembered per library for the whole process (``checks.memo``): the
+    checks of a problem share their scripts, and a cohort's submissions fail
+    on the same cases.
+    """
 
     def __init__(self, libraries: Mapping[str, MistakeLibrary]):
         self.libraries = libraries
-        self._sessions: dict[tuple, LocalSession] = {}
-        self._replies: dict[tuple, list[Reply]] = {}
 
     def diagnose(self, outcome: Outcome, cls: str, style: str) -> Diagnosis | None:
         """The diagnosis of a failed check's ``outcome``, for the contract class ``cls`` graded in return ``style``."""
@@ -136,17 +141,15 @@ class Diagnoser:
         also = tuple(" + ".join(m.name for m in c) for _, _, c in matching[1:])
         return _diagnosis("exact", best, error, reference.error, also)
 
-    def _session(self, library: MistakeLibrary, names: tuple[str, ...], style: str) -> LocalSession:
-        key = (library.cls, names, style)
-        if key not in self._sessions:
-            self._sessions[key] = LocalSession({library.cls: library.build(*names, last_only=style == LAST)})
-        return self._sessions[key]
+    @staticmethod
+    def _replay(library: MistakeLibrary, names: tuple[str, ...], style: str, script) -> list[Reply]:
+        def session() -> LocalSession:
+            return LocalSession({library.cls: library.build(*names, last_only=style == LAST)})
 
-    def _replay(self, library: MistakeLibrary, names: tuple[str, ...], style: str, script) -> list[Reply]:
-        key = (library.cls, names, style, script_frame(script)[1])
-        if key not in self._replies:
-            self._replies[key] = self._session(library, names, style).run(script)
-        return self._replies[key]
+        def run() -> list[Reply]:
+            return remembered(library, ("mistake session", names, style), session, freeze=False).run(script)
+
+        return remembered(library, ("mistake replies", names, style, script_frame(script)[1]), run, freeze=False)
 
     def _fit(self, library: MistakeLibrary, mistakes: tuple[Mistake, ...], style: str, evidence, tolerance) -> Fit:
         names = tuple(m.name for m in mistakes)

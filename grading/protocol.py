@@ -15,6 +15,7 @@ run code in the grader.
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
 import time
@@ -123,7 +124,7 @@ def _decode(body: Any, metas: list, payload: bytes) -> Any:
             raise ProtocolError(f"unreadable array description {meta!r}: {error}") from None
         if dtype is None:
             raise ProtocolError(f"array of dtype {meta.get('dtype')!r} refused; allowed: {sorted(ALLOWED_DTYPES)}")
-        if any(s < 0 for s in shape) or nbytes != dtype.itemsize * int(np.prod(shape, dtype=np.int64)) or offset + nbytes > len(payload):
+        if any(s < 0 for s in shape) or nbytes != dtype.itemsize * math.prod(shape) or offset + nbytes > len(payload):
             raise ProtocolError(f"array description {meta!r} does not fit the {len(payload)}-byte payload")
         arrays.append(np.frombuffer(buffer, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset).reshape(shape))
         offset += nbytes

@@ -5,6 +5,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import grader
+from checks import replay
+
 ROOT = Path(__file__).resolve().parents[2]
 BUGGY = ROOT / "tests" / "fixtures" / "dic_sprint22" / "bug_no_dh_carry.py"
 
@@ -32,3 +35,17 @@ def test_the_seed_is_recorded_and_the_bug_found_whatever_the_seed(tmp_path):
     default, other = graded(tmp_path, "a"), graded(tmp_path, "c", "--seed", "7")
     assert (default["seed"], other["seed"]) == (0, 7)
     assert default["score"] == other["score"] == 65
+
+
+def test_a_submission_graded_after_a_classmate_with_the_same_bug_gets_the_report_it_gets_alone(tmp_path, monkeypatch):
+    # The classmate's code differs but answers alike, so the second grading walks the searches the first one left (checks.replay).
+    alone = graded(tmp_path, "alone")
+    classmate = tmp_path / "classmate.py"
+    classmate.write_text(BUGGY.read_text().replace("dh_next", "carried").replace('"""Bug:', '"""A classmate\'s bug:'))
+    grader.grade(classmate, out=tmp_path / "classmate", max_examples=30)
+    searches = []
+    record = replay._record
+    monkeypatch.setattr(replay, "_record", lambda *args: searches.append(1) or record(*args))
+    after = grader.grade(BUGGY, out=tmp_path / "after", max_examples=30).to_dict()
+    assert searches == []  # every search was walked, none run by Hypothesis
+    assert (after["score"], after["problems"]) == (alone["score"], alone["problems"])
