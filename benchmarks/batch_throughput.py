@@ -2,15 +2,21 @@
 
     python benchmarks/batch_throughput.py [--count 100]
 
-The cohort is made of copies of the Sprint 22 fixtures, correct and buggy, each
-made distinct by a comment naming its student (no hangs or crashes: those cost
-their time limit by design and would measure the limit, not the grader).
+Two cohorts (no hangs or crashes: those cost their time limit by design and
+would measure the limit, not the grader):
+
+- copies of the Sprint 22 fixtures, correct and buggy, each made distinct by a
+  comment naming its student: a cohort's common mistakes, met again and again;
+- half correct, half each with a bug of its own (a known mistake, or a pair):
+  no failure is ever met twice, so no remembered search helps.
+
 Target: >= 3 submissions per second with --jobs 2 on a 2-core machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -19,6 +25,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from assignments.dic_sprint22.mistakes import MISTAKES  # noqa: E402
+
 FIXTURES = ROOT / "tests" / "fixtures" / "dic_sprint22"
 MIX = [
     "ok_every_step.py",
@@ -35,9 +45,22 @@ MIX = [
 
 
 def cohort(folder: Path, count: int) -> None:
+    """The fixture mix, over and over: the common mistakes of a cohort, each met ten times in a hundred."""
     for i in range(count):
         name = MIX[i % len(MIX)]
         (folder / f"student{i:03d}.py").write_text(f"# student {i:03d}\n" + (FIXTURES / name).read_text())
+
+
+def cohort_of_new_bugs(folder: Path, count: int) -> None:
+    """Half correct, half each with a bug no other submission has (a known mistake, then pairs of them): no failure repeats."""
+    mistakes = (ROOT / "assignments" / "dic_sprint22" / "mistakes.py").read_text()
+    bugs = [(name,) for name in MISTAKES] + list(itertools.combinations(MISTAKES, 2))
+    for i in range(count):
+        if i % 2 == 0:
+            text = (FIXTURES / "ok_every_step.py").read_text()
+        else:
+            text = mistakes + f"\n\nSimpleRNN = with_mistakes{bugs[(i // 2) % len(bugs)]!r}\n"
+        (folder / f"student{i:03d}.py").write_text(f"# student {i:03d}\n" + text)
 
 
 def _busy_cpu() -> float:
@@ -67,19 +90,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "cohort"
-        folder.mkdir()
-        cohort(folder, args.count)
-        print(f"{args.count} submissions ({len(MIX)}-fixture mix), 100 examples per property, torch parity on, cold process")
-        print("| jobs | seconds | submissions / s | CPU s per submission |")
-        print("|---:|---:|---:|---:|")
-        for jobs in (1, 2):
-            seconds, rate, cpu = throughput(folder, jobs)
-            print(f"| {jobs} | {seconds:.1f} | {rate:.2f} | {cpu:.2f} |")
-        started = time.perf_counter()
-        sum(i * i for i in range(10**7))
-        print(f"this machine's speed: a pure-Python loop of 10^7 squares takes {time.perf_counter() - started:.2f} s")
+    print(f"{args.count} submissions, 100 examples per property, torch parity on, cold process")
+    print("| cohort | jobs | seconds | submissions / s | CPU s per submission |")
+    print("|---|---:|---:|---:|---:|")
+    for label, make in ((f"{len(MIX)}-fixture mix", cohort), ("every bug new", cohort_of_new_bugs)):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp) / "cohort"
+            folder.mkdir()
+            make(folder, args.count)
+            for jobs in (1, 2):
+                seconds, rate, cpu = throughput(folder, jobs)
+                print(f"| {label} | {jobs} | {seconds:.1f} | {rate:.2f} | {cpu:.2f} |")
+    started = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    print(f"this machine's speed: a pure-Python loop of 10^7 squares takes {time.perf_counter() - started:.2f} s")
 
 
 if __name__ == "__main__":
