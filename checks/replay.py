@@ -30,8 +30,6 @@ from typing import Any
 NODES = 20000
 """Cases kept over every tree in this process: beyond this, searches are still walked but no longer added."""
 
-RETURNED = "returned"
-
 Test = Callable[[Any], None]
 Answer = Hashable
 """None when the test returned; otherwise the exception's type and where it was raised, with its context's."""
@@ -47,11 +45,12 @@ class _Node:
 class _End:
     """How a search ended: it returned, or it raised the exception its last test call raised."""
 
-    how: str  # RETURNED | "raised"
+    raised: bool
 
 
-RAISED = _End("raised")
-_trees: dict[Hashable, tuple[Any, _Node]] = {}
+_RETURNED, _RAISED = _End(raised=False), _End(raised=True)
+_trees: dict[tuple[int, Hashable], tuple[Any, _Node]] = {}
+"""(id(owner), key) -> (owner, the tree's root); the owner is held, so that its id is not reused."""
 _count = [0]
 
 
@@ -81,16 +80,16 @@ def search(key: Hashable, owner: Any, fresh: Callable[[], Test], hypothesis: Cal
     dropped when Hypothesis has to run, so that Hypothesis's test sees its
     calls from the first.
     """
-    found = _trees.get(key)
-    node = found[1] if found is not None and found[0] is owner else None
+    found = _trees.get((id(owner), key))
+    node = found[1] if found is not None else None
     test, walked = fresh(), node is not None
     while node is not None:
         said, error = _call(test, node.case)
         after = node.next.get(said)
         if isinstance(after, _End):
-            if after.how == RETURNED:
-                return
-            raise error  # type: ignore[misc] - an exception answer always has its error
+            if after.raised:
+                raise error  # type: ignore[misc] - an exception answer always has its error
+            return
         node = after
     _record(key, owner, fresh() if walked else test, hypothesis)
 
@@ -112,21 +111,21 @@ def _record(key: Hashable, owner: Any, test: Test, hypothesis: Callable[[Test], 
     try:
         hypothesis(recording)
     except Exception as error:
-        _keep(key, owner, path, RAISED if path and error is path[-1][2] else None)
+        _keep(key, owner, path, _RAISED if path and error is path[-1][2] else None)
         raise
     except BaseException:
         _keep(key, owner, path, None)
         raise
-    _keep(key, owner, path, _End(RETURNED))
+    _keep(key, owner, path, _RETURNED)
 
 
 def _keep(key: Hashable, owner: Any, path: list[list], end: _End | None) -> None:
     """Add a search's path to its tree, with its end when Hypothesis ended in a way the tree can replay."""
     if not path or _count[0] + len(path) > NODES:
         return
-    found = _trees.get(key)
-    if found is None or found[0] is not owner:
-        found = _trees[key] = (owner, _Node(path[0][0]))
+    found = _trees.get((id(owner), key))
+    if found is None:
+        found = _trees[id(owner), key] = (owner, _Node(path[0][0]))
         _count[0] += 1
     node = found[1]
     for i, (_, said, _) in enumerate(path):

@@ -108,6 +108,15 @@ def test_another_strategy_never_walks_a_tree_it_did_not_grow(monkeypatch):
     assert ran == [1]
 
 
+def test_two_strategies_keep_their_own_trees_side_by_side(monkeypatch):
+    one, other = st.integers(0, 10**6).map(lambda n: n), st.integers(0, 10**6).map(lambda n: -n)
+    run_property(Property(one, failing_from(1000, [])), RUNS)
+    run_property(Property(other, failing_from(0, [])), RUNS)
+    ran = hypothesis_runs(monkeypatch)
+    assert run_property(Property(one, failing_from(1000, [])), RUNS).counterexample == "1000"
+    assert ran == []
+
+
 def test_past_the_node_limit_nothing_more_is_remembered(monkeypatch):
     monkeypatch.setattr(replay, "NODES", 0)
     numbers = st.integers(0, 10**6)
