@@ -40,17 +40,17 @@ def compare(name: str, expected: npt.ArrayLike, received: npt.ArrayLike, *, atol
     received = np.asarray(received, dtype=np.float64)
     if expected.shape != received.shape:
         return Mismatch(name, f"{name} has shape {received.shape}; expected {expected.shape}")
-    with np.errstate(invalid="ignore", over="ignore"):
-        close = np.abs(received - expected) <= atol + rtol * np.abs(expected)  # numpy.isclose's rule, without its overhead
+    if np.isfinite(expected).all():
+        with np.errstate(invalid="ignore", over="ignore"):
+            close = np.abs(received - expected) <= atol + rtol * np.abs(expected)  # numpy.isclose's rule, without its overhead
+    else:
+        close = np.isclose(received, expected, atol=atol, rtol=rtol)  # an expected infinity matches only itself
     if close.all():
         return None
-    if not np.isfinite(expected).all():
-        close = np.isclose(received, expected, atol=atol, rtol=rtol)  # where an infinity is expected, isclose says what matches it
-        if close.all():
-            return None
     error = np.abs(received - expected)
     # The worst entry is the one furthest past its tolerance; NaN and inf count as worst.
-    excess = np.where(np.isfinite(error), error - rtol * np.abs(expected), np.inf)
+    with np.errstate(invalid="ignore"):  # inf - inf where an infinity was expected; np.where drops it
+        excess = np.where(np.isfinite(error), error - rtol * np.abs(expected), np.inf)
     excess[close] = -np.inf
     index = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), expected.shape))
     e, r, err = float(expected[index]), float(received[index]), float(error[index])

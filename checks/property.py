@@ -21,6 +21,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
+from hypothesis.internal.entropy import deterministic_PRNG
 
 from checks import replay
 from checks.results import ERROR, FAILED, PASSED, Outcome
@@ -223,8 +224,9 @@ class Lost(BaseException):
         self.lost, self.name = lost, name
 
 
-_DRAWN: dict[tuple[int, int, int], list] = {}
-"""The cases a sweep drew, by (strategy, seed, count): they depend on nothing else, so later sweeps replay them."""
+_DRAWN: dict[tuple[int, int, int], tuple[st.SearchStrategy, list]] = {}
+"""The cases a sweep drew, by (id(strategy), seed, count), with the strategy held so that its id is not reused:
+they depend on nothing else, so later sweeps replay them."""
 
 
 def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None = None) -> dict[str, Outcome]:
@@ -266,8 +268,9 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
     key = (id(strategy), runs.seed, runs.max_examples)
     try:
         if key in _DRAWN:
-            for case in _DRAWN[key]:
-                sweep(case)
+            for case in _DRAWN[key][1]:
+                with deterministic_PRNG():  # as Hypothesis calls a test: its global random generators seeded
+                    sweep(case)
         else:
             drawn: list = []
 
@@ -276,7 +279,7 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
                 sweep(case)
 
             _settings(runs, (Phase.generate,))(seed(runs.seed)(given(strategy)(record)))()
-            _DRAWN[key] = drawn  # only a complete draw is kept
+            _DRAWN[key] = (strategy, drawn)  # only a complete draw is kept
     except WorkerLost as lost:
         raise Lost(lost, running[0]) from None
     outcomes = {}

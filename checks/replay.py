@@ -27,6 +27,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+from hypothesis.core import failure_exceptions_to_catch
+from hypothesis.internal.entropy import deterministic_PRNG
+
 NODES = 20000
 """Cases kept over every tree in this process: beyond this, searches are still walked but no longer added."""
 
@@ -52,21 +56,41 @@ _RETURNED, _RAISED = _End(raised=False), _End(raised=True)
 _trees: dict[tuple[int, Hashable], tuple[Any, _Node]] = {}
 """(id(owner), key) -> (owner, the tree's root); the owner is held, so that its id is not reused."""
 _count = [0]
+_trusted = [True]
+"""False once a search was seen to try another case than the tree holds for the same answers: then Hypothesis is not
+the function of answers this module relies on (a new Hypothesis, say), and every search runs Hypothesis again."""
 
 
-def answer(error: BaseException | None, depth: int = 0) -> Answer:
-    """What a test call answered, as finely as Hypothesis could tell answers apart (it compares types and places)."""
+def answer(error: BaseException | None, seen: tuple = ()) -> Answer:
+    """What a test call answered, at least as finely as Hypothesis tells answers apart.
+
+    Hypothesis compares an exception's type and the place it was raised, with
+    its context's and, for a group, its members'; here every frame counts.
+    """
     if error is None:
         return None
+    seen = (*seen, id(error))
     frames = tuple((f.filename, f.lineno, f.name) for f in traceback.extract_tb(error.__traceback__)[1:])
     context = error.__context__
-    return (type(error), frames, answer(context, depth + 1) if context is not None and depth < 8 else None)
+    group = getattr(error, "exceptions", ())  # an exception group's members (Python 3.11's, or the backport's on 3.10)
+    members = [m for m in group if isinstance(m, BaseException)] if isinstance(group, tuple) else []
+    return (
+        type(error),
+        frames,
+        answer(context, seen) if context is not None and id(context) not in seen else None,
+        tuple(answer(m, seen) for m in members if id(m) not in seen),
+    )
 
 
-def _call(test: Test, case: Any) -> tuple[Answer, Exception | None]:
+def _call(test: Test, case: Any) -> tuple[Answer, BaseException | None]:
+    """Call the test as Hypothesis does: its global random generators seeded, and what it counts as a failure caught.
+
+    Anything else (a lost worker, a spent budget, KeyboardInterrupt) goes straight up.
+    """
     try:
-        test(case)
-    except Exception as error:  # noqa: BLE001 - every failure is an answer; a BaseException goes straight up
+        with deterministic_PRNG():
+            test(case)
+    except failure_exceptions_to_catch() as error:
         return answer(error), error
     return None, None
 
@@ -80,7 +104,7 @@ def search(key: Hashable, owner: Any, fresh: Callable[[], Test], hypothesis: Cal
     dropped when Hypothesis has to run, so that Hypothesis's test sees its
     calls from the first.
     """
-    found = _trees.get((id(owner), key))
+    found = _trees.get((id(owner), key)) if _trusted[0] else None
     node = found[1] if found is not None else None
     test, walked = fresh(), node is not None
     while node is not None:
@@ -110,18 +134,15 @@ def _record(key: Hashable, owner: Any, test: Test, hypothesis: Callable[[Test], 
 
     try:
         hypothesis(recording)
-    except Exception as error:
+    except BaseException as error:
         _keep(key, owner, path, _RAISED if path and error is path[-1][2] else None)
-        raise
-    except BaseException:
-        _keep(key, owner, path, None)
         raise
     _keep(key, owner, path, _RETURNED)
 
 
 def _keep(key: Hashable, owner: Any, path: list[list], end: _End | None) -> None:
     """Add a search's path to its tree, with its end when Hypothesis ended in a way the tree can replay."""
-    if not path or _count[0] + len(path) > NODES:
+    if not path or not _trusted[0] or _count[0] + len(path) > NODES:
         return
     found = _trees.get((id(owner), key))
     if found is None:
@@ -139,10 +160,25 @@ def _keep(key: Hashable, owner: Any, path: list[list], end: _End | None) -> None
         if after is None:
             after = node.next[said] = _Node(path[i + 1][0])
             _count[0] += 1
+        elif not same(after.case, path[i + 1][0]):
+            _trusted[0] = False  # the same answers led Hypothesis to another case: walking could mislead, so stop
+            return
         node = after
 
 
+def same(a: Any, b: Any) -> bool:
+    """Whether two cases hold the same values: arrays entry by entry (with shape and dtype), containers item by item."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and np.array_equal(a, b)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    return type(a) is type(b) and a == b
+
+
 def forget() -> None:
-    """Drop every remembered search (for tests and benchmarks)."""
+    """Drop every remembered search, and trust Hypothesis again (for tests and benchmarks)."""
     _trees.clear()
     _count[0] = 0
+    _trusted[0] = True

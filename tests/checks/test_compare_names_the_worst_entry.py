@@ -47,3 +47,16 @@ def test_assert_close_lists_every_mismatch():
         assert str(error).count("entries differ") == 2
     else:
         raise AssertionError("assert_close passed two mismatching arrays")
+
+
+def test_an_expected_infinity_is_matched_only_by_the_same_infinity():
+    inf = float("inf")
+    assert compare("h", [inf], [inf], atol=1e-9, rtol=1e-7) is None
+    for received in (0.0, 1e300, -inf, float("nan")):
+        assert compare("h", [inf], [received], atol=1e-9, rtol=1e-7) is not None, received
+    assert compare("h", [1.0, inf], [1.0 + 1e-12, inf], atol=1e-9, rtol=1e-7) is None
+
+
+def test_a_received_infinity_or_nan_never_matches_a_finite_value():
+    for received in (float("inf"), -float("inf"), float("nan")):
+        assert compare("h", [2.0], [received], atol=1e-9, rtol=1e-7) is not None

@@ -5,6 +5,10 @@ plain functions of the case, so what Hypothesis alone would do is known by
 running it with the memory emptied.
 """
 
+import builtins
+import sys
+
+import numpy as np
 import pytest
 from hypothesis import strategies as st
 
@@ -142,3 +146,73 @@ def test_answers_are_told_apart_by_type_and_by_where_they_were_raised():
     assert answer(at_one_place) == answer(at_one_place)
     assert answer(at_one_place) != answer(at_another)
     assert replay.answer(None) is None
+
+
+def test_a_walked_call_sees_the_global_random_generators_seeded_as_under_hypothesis():
+    import random
+
+    few = Runs(seed=0, max_examples=3)
+
+    def draws_from_the_global_generator(n):
+        # Under Hypothesis every call starts from the same seeded state, where random() gives 0.844...: it always fails.
+        if random.random() >= 0.84:
+            raise CheckFailed(f"{n} was unlucky", case=n)
+
+    numbers = st.integers(0, 10**6)
+    alone = run_property(Property(numbers, draws_from_the_global_generator), few)
+    assert alone.status == "failed"
+    replay.forget()
+    run_property(Property(numbers, lambda n: None), few)  # a classmate passes on every case
+    for state in range(8):
+        random.seed(state)  # whatever state the generator is in between calls, a walk answers as Hypothesis would
+        assert run_property(Property(numbers, draws_from_the_global_generator), few) == alone, state
+
+
+def test_a_search_that_tries_another_case_after_the_same_answers_stops_all_walking():
+    # A stand-in for a Hypothesis whose next case would depend on more than the answers: then no tree can be trusted.
+    def tries(cases):
+        def hypothesis(test):
+            for case in cases:
+                test(case)
+
+        return hypothesis
+
+    def failing_on(bad, ran):
+        def test(case):
+            ran.append(case)
+            if case == bad:
+                raise CheckFailed(f"{case} fails")
+
+        return lambda: test
+
+    owner, ran = object(), []
+    replay.search("k", owner, failing_on(None, ran), tries([1, 2, 3]))
+    with pytest.raises(CheckFailed):
+        # The walk answers 1 alike, 2 not: this Hypothesis runs, and after the same first answer it tries 7, not 2.
+        replay.search("k", owner, failing_on(2, ran), tries([1, 7, 2]))
+    assert ran == [1, 2, 3, 1, 2, 1, 7, 2] and replay._trusted == [False]
+    runs = []
+    replay.search("k", owner, failing_on(None, []), lambda test: runs.append(1) or tries([1, 2, 3])(test))
+    assert runs == [1]  # run by Hypothesis, though the tree holds a walk that would have ended
+
+
+def test_cases_are_the_same_only_when_every_value_is():
+    a = (np.zeros(2), {"w": np.ones((1, 2))}, 3)
+    assert replay.same(a, (np.zeros(2), {"w": np.ones((1, 2))}, 3))
+    assert not replay.same(a, (np.zeros(2), {"w": np.ones((2, 1))}, 3))
+    assert not replay.same(a, (np.zeros(2, dtype=np.float32), {"w": np.ones((1, 2))}, 3))
+    assert not replay.same(a, (np.zeros(2), {"w": np.ones((1, 2))}, 4))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="ExceptionGroup is built in from Python 3.11")
+def test_exception_groups_are_told_apart_by_their_members():
+    group_type = builtins.ExceptionGroup
+
+    def group_of(*errors):
+        try:
+            raise group_type("several", list(errors))
+        except group_type as group:
+            return replay.answer(group)
+
+    assert group_of(ValueError("a")) == group_of(ValueError("b"))
+    assert group_of(ValueError("a")) != group_of(TypeError("a"))
