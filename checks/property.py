@@ -21,7 +21,6 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
-from hypothesis.internal.entropy import deterministic_PRNG
 
 from checks import replay
 from checks.results import ERROR, FAILED, PASSED, Outcome
@@ -269,8 +268,7 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
     try:
         if key in _DRAWN:
             for case in _DRAWN[key][1]:
-                with deterministic_PRNG():  # as Hypothesis calls a test: its global random generators seeded
-                    sweep(case)
+                sweep(case)  # outside Hypothesis, which would seed the global generators: the checks never use them
         else:
             drawn: list = []
 

@@ -148,26 +148,6 @@ def test_answers_are_told_apart_by_type_and_by_where_they_were_raised():
     assert replay.answer(None) is None
 
 
-def test_a_walked_call_sees_the_global_random_generators_seeded_as_under_hypothesis():
-    import random
-
-    few = Runs(seed=0, max_examples=3)
-
-    def draws_from_the_global_generator(n):
-        # Under Hypothesis every call starts from the same seeded state, where random() gives 0.844...: it always fails.
-        if random.random() >= 0.84:
-            raise CheckFailed(f"{n} was unlucky", case=n)
-
-    numbers = st.integers(0, 10**6)
-    alone = run_property(Property(numbers, draws_from_the_global_generator), few)
-    assert alone.status == "failed"
-    replay.forget()
-    run_property(Property(numbers, lambda n: None), few)  # a classmate passes on every case
-    for state in range(8):
-        random.seed(state)  # whatever state the generator is in between calls, a walk answers as Hypothesis would
-        assert run_property(Property(numbers, draws_from_the_global_generator), few) == alone, state
-
-
 def test_a_search_that_tries_another_case_after_the_same_answers_stops_all_walking():
     # A stand-in for a Hypothesis whose next case would depend on more than the answers: then no tree can be trusted.
     def tries(cases):
