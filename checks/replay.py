@@ -18,6 +18,8 @@ mistakes answer alike.
 
 A BaseException from the test (a lost worker, a spent shrinking budget) goes
 straight up, as it does through Hypothesis; the walk it cut short is kept.
+Each path added is checked against the tree: if Hypothesis ever tries another
+case after the same answers, nothing is walked again in this process.
 """
 
 from __future__ import annotations
