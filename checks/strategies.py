@@ -36,8 +36,10 @@ def _without_local_constants() -> None:
     constants, the same everywhere, still apply.
     ``tests/checks/test_strategies_draw_the_same_cases_whatever_is_loaded.py`` fails if this stops working.
     """
-    from hypothesis.internal.conjecture import providers  # noqa: PLC0415 - internal: guarded by the test above
-
+    try:
+        from hypothesis.internal.conjecture import providers  # noqa: PLC0415 - internal: guarded by the test above
+    except ImportError:  # a Hypothesis without it: the test above says so, and grading still runs
+        return
     if hasattr(providers, "_get_local_constants"):
         empty = providers.Constants()
         providers._get_local_constants = lambda: empty
