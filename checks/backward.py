@@ -25,16 +25,15 @@ def _property(ctx: Context, body) -> Property:
 
 
 def _backward_script(ctx: Context, case) -> list:
-    """Construct, forward, backward, read the gradients: one list per case, contract and style (see ``layer.forward_script``)."""
-    return remembered(
+    """Construct, forward, backward, read the gradients."""
+    return layer.remembered_script(
         case,
-        ("backward script", id(ctx.contract), ctx.style),
+        ("backward", id(ctx.contract), ctx.style),
         lambda: [
             *layer.forward_script(ctx.contract, case),
             Call("backward", (layer.upstream(case, ctx.style),)),
             layer.get_grads(ctx.contract),
         ],
-        freeze=False,
     )
 
 
@@ -147,12 +146,11 @@ def own_forward(ctx: Context) -> Property:
         return [layer.numeric(done[start + 3 * k + 2].value, "forward's output", shape, case, "")[0] for k in range(2 * len(targets))]
 
     def script_for(case, eps: float, with_backward: bool) -> list:
-        """One list per case and step (see ``layer.forward_script``): the perturbed cases are built and encoded once."""
-        return remembered(
+        """The backward script (if asked) and the perturbed forwards; the perturbed cases are built once."""
+        return layer.remembered_script(
             case,
-            ("own forward script", id(contract), ctx.style, eps, with_backward),
+            ("own forward", id(contract), ctx.style, eps, with_backward),
             lambda: [*(_backward_script(ctx, case) if with_backward else ()), *forwards(case, eps)],
-            freeze=False,
         )
 
     def body(case):

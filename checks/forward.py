@@ -72,7 +72,7 @@ def repeatable(ctx: Context) -> Property:
         return [*layer.construct(ctx.contract, case), call, call]
 
     def body(case):
-        script = remembered(case, ("forward twice script", id(ctx.contract)), lambda: twice(case), freeze=False)
+        script = layer.remembered_script(case, ("forward twice", id(ctx.contract)), lambda: twice(case))
         done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
         first, warnings = _output(ctx, case, done, 2, "the first call's output")
         second, _ = _output(ctx, case, done, 3, "the second call's output")
@@ -96,10 +96,9 @@ def keeps_inputs(ctx: Context) -> Property:
         return [*layer.construct(contract, case), layer.forward_call(contract, case, echo=True), Get(tuple(contract.weights))]
 
     def body(case):
-        script = remembered(case, ("echoed forward script", id(contract)), lambda: echoed(case), freeze=False)
-        call = script[2]
+        script = layer.remembered_script(case, ("echoed forward", id(contract)), lambda: echoed(case))
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
-        sent = {"X": case.x, **call.kwargs}
+        sent = {"X": case.x, **layer.state_kwargs(contract, case)}
         for (name, before), after in zip(sent.items(), done[2].echoed):
             if after.array is None or after.array.shape != before.shape or not np.array_equal(after.array, before):
                 raise CheckFailed(

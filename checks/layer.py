@@ -12,7 +12,7 @@ attributes map onto the reference's params. Checks construct the class with
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,11 +135,19 @@ def forward_call(contract: LayerContract, case: CellCase, *, echo: bool = False)
     return Call("forward", (case.x,), state_kwargs(contract, case), echo=echo)
 
 
+def remembered_script(case: CellCase, key: tuple, build: Callable[[], list]) -> list:
+    """``build()`` once per case and ``key`` (naming the check's script, the contract's id and anything else it depends on).
+
+    The same list every time means its wire frame is encoded once
+    (``grading.worker.script_frame``) and the worker session answers a repeat
+    at once, for every check and every submission of the process.
+    """
+    return remembered(case, ("script", *key), build, freeze=False)
+
+
 def forward_script(contract: LayerContract, case: CellCase) -> list:
-    """Construct, set the weights, call forward: one list per case and contract, so that the worker's session knows it at once."""
-    return remembered(
-        case, ("forward script", id(contract)), lambda: [*construct(contract, case), forward_call(contract, case)], freeze=False
-    )
+    """Construct, set the weights, call forward."""
+    return remembered_script(case, ("forward", id(contract)), lambda: [*construct(contract, case), forward_call(contract, case)])
 
 
 def expected_forward(contract: LayerContract, case: CellCase, style: str) -> Array:
@@ -209,7 +217,7 @@ HINTS = (
         "backward calls self.optimizer.update, but no optimizer was given: guard it with `if self.optimizer is not None`.",
     ),
     ("has no method backward", "Add backward(self, dH): it returns dX and stores the weight gradients."),
-    ("NotImplementedError", "This method is still the starter's placeholder: write it."),
+    (NotImplementedError.__name__, "This method is still the starter's placeholder: write it."),  # raised by the starters
     ("matmul", "Check the shapes of each product: X[:, t] is (batch, n_features) and Wx is (n_features, n_nodes)."),
     ("shapes", "Check the shapes of each product: X[:, t] is (batch, n_features) and Wx is (n_features, n_nodes)."),
 )
