@@ -16,7 +16,12 @@ problem, and ``grading.reports`` writes the files.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +39,7 @@ CHECK_EXAMPLES = 15
 
 def grade(
     path: str | Path,
-    assignment: str = DEFAULT_ASSIGNMENT,
+    assignment: str | None = None,
     *,
     out: str | Path | None = None,
     seed: int = 0,
@@ -46,7 +51,9 @@ def grade(
 ) -> Report:
     """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given.
 
-    The worker does not see where the submission lives, nor ``out``, nor the ``hide`` paths (where the grader runs as root).
+    Without ``assignment``, it is chosen from the classes the submission defines, and the report's first note says
+    which (ValueError when that is ambiguous). The worker does not see where the submission lives, nor ``out``, nor
+    the ``hide`` paths (where the grader runs as root).
     """
     import assignments  # noqa: PLC0415 - see the imports above
     from checks.property import Runs  # noqa: PLC0415
@@ -54,9 +61,14 @@ def grade(
     from grading.reports import write_all  # noqa: PLC0415
     from grading.score import score  # noqa: PLC0415
 
-    spec = assignments.get(assignment)
     path = Path(path)
+    chosen = ""
+    if assignment is None:
+        assignment, chosen = choose_assignment(path)
+    spec = assignments.get(assignment)
     submission = load.load(path, tuple(c.cls for c in spec.contracts))
+    if chosen:
+        submission = dataclasses.replace(submission, notes=(chosen, *submission.notes))
     hidden = [path.resolve() if path.is_dir() else path.resolve().parent, *(Path(h).resolve() for h in hide)]
     if out is not None:
         Path(out).mkdir(parents=True, exist_ok=True)
@@ -73,9 +85,17 @@ def grade(
     return report
 
 
+def choose_assignment(path: str | Path) -> tuple[str, str]:
+    """The assignment of the submission (or cohort folder) at ``path``, from the classes it defines, and a sentence saying so."""
+    import assignments  # noqa: PLC0415
+    from grading import load  # noqa: PLC0415
+
+    return assignments.choose(load.classes_defined(path), Path(path).resolve().name)
+
+
 def batch(
     folder: str | Path,
-    assignment: str = DEFAULT_ASSIGNMENT,
+    assignment: str | None = None,
     *,
     out: str | Path,
     jobs: int | None = None,
@@ -86,14 +106,20 @@ def batch(
     memory_mb: int = DEFAULT_MEMORY // 2**20,
     on_done=None,
 ):
-    """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary."""
+    """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary.
+
+    Without ``assignment``, it is chosen from the classes the cohort's files define (ValueError when that is ambiguous).
+    """
     from grading import batch as cohort
+
+    if assignment is None:
+        assignment = choose_assignment(folder)[0]
 
     settings = cohort.Settings(assignment, seed, max_examples, timeout, memory_mb)
     return cohort.run(folder, settings, out, jobs=jobs, force=force, on_done=on_done)
 
 
-def check(path: str | Path, assignment: str = DEFAULT_ASSIGNMENT, *, seed: int = 0, max_examples: int = CHECK_EXAMPLES) -> Report:
+def check(path: str | Path, assignment: str | None = None, *, seed: int = 0, max_examples: int = CHECK_EXAMPLES) -> Report:
     """The quick self-check: fewer examples and no torch parity (the reference checks cover the same values)."""
     return grade(path, assignment, seed=seed, max_examples=max_examples, use_torch=False)
 
@@ -129,7 +155,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _Parser(add_help=False)
     common.add_argument("path", help="a .py file, an .ipynb notebook, or a folder (a submission repository)")
-    common.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help=f"assignment name (default {DEFAULT_ASSIGNMENT}; see `list`)")
+    common.add_argument(
+        "--assignment", default=None, help="assignment name (see `list`; default: the one whose classes the submission defines)"
+    )
     common.add_argument("--seed", type=_seed, default=0, help="seed of the generated cases (default 0)")
     grade_cmd = commands.add_parser(
         "grade", parents=[common], help="grade a submission and write report.json, report.md, junit.xml, results.json"
@@ -168,6 +196,90 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread as Ctrl-C raises KeyboardInterrupt, so that both end a command the same clean way."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated
+
+
+def _exit_code(stop: BaseException) -> int:
+    """128 + the signal's number, as a shell reports a process that signal ended: 130 for Ctrl-C, 143 for SIGTERM."""
+    cause: BaseException | None = stop
+    while cause is not None:
+        if isinstance(cause, Terminated):
+            return 128 + signal.SIGTERM
+        cause = cause.__cause__ or cause.__context__
+    return 128 + signal.SIGINT
+
+
+def _interrupted_line(argv: list[str] | None, started: float) -> str:
+    """What a command stopped by Ctrl-C or SIGTERM finished and kept, in one line (batch says it in ``_batch_command``)."""
+    try:
+        args, _ = _parser().parse_known_args(argv)  # parsed once already, without error, by the command itself
+    except SystemExit:
+        return "interrupted"
+    if args.command == "grade":
+        from grading.reports import WRITERS  # noqa: PLC0415
+
+        out = Path(args.out)
+        written = [name for name in WRITERS if (out / name).exists() and (out / name).stat().st_mtime >= started]
+        if not written:
+            return f"interrupted: no report was written to {out}"
+        return f"interrupted: {len(written)} of {len(WRITERS)} reports were written to {out} ({', '.join(written)})"
+    if args.command == "check":
+        return "interrupted: the self-check stopped before it finished; it writes nothing"
+    if args.command == "batch":
+        return f"interrupted before any submission was graded; {args.out} holds what earlier runs finished"
+    return "interrupted"
+
+
+def _end_helpers() -> None:
+    """End the torch oracle and the zygote this process started, if it did, and wait for them.
+
+    Looked up among the loaded modules: a command that never loaded them (``list``) started neither.
+    """
+    if "grading.torch_oracle" in sys.modules:
+        sys.modules["grading.torch_oracle"].stop()
+    if "grading.worker" in sys.modules:
+        sys.modules["grading.worker"].stop_zygote()
+
+
+def _stops_cleanly(command):
+    """``main``'s wrapper: a command stopped by Ctrl-C or SIGTERM prints one line saying what it kept, and no traceback,
+    and exits 130 or 143; whatever ends it, the helper processes it started end and are waited for before it returns.
+    """
+
+    @functools.wraps(command)
+    def run(argv: list[str] | None = None) -> int:
+        started = time.time()
+        main_thread = threading.current_thread() is threading.main_thread()  # only it receives signals, and sets handlers
+        previous = {}
+        if main_thread:
+            previous = {signal.SIGINT: signal.getsignal(signal.SIGINT), signal.SIGTERM: signal.signal(signal.SIGTERM, _raise_terminated)}
+
+        def ignore_interrupts() -> None:  # from the first one on: the cleaning up is not cut short by a second
+            if main_thread:
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+        try:
+            return command(argv)
+        except KeyboardInterrupt as stop:
+            ignore_interrupts()
+            print(_interrupted_line(argv, started), file=sys.stderr)
+            return _exit_code(stop)
+        finally:
+            ignore_interrupts()
+            _end_helpers()
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+
+    return run
+
+
+@_stops_cleanly
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -183,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
             problems = ", ".join(f"{p.id} {p.max_score:g}{' bonus' if p.bonus else ''}" for p in spec.problems)
             print(f"{name}  {spec.title} ({problems})")
         return 0
-    if args.assignment not in assignments.names():
+    if args.assignment is not None and args.assignment not in assignments.names():
         parser.error(f"unknown assignment {args.assignment!r}; known: {', '.join(assignments.names())}")
     if args.command == "ci-template":
         from grading import ci
@@ -194,6 +306,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no such file or folder: {args.path}")
     if getattr(args, "memory", 256) < 256:
         parser.error(f"--memory {args.memory} MiB is too little; Python and NumPy alone need about 100 MiB, give at least 256")
+    if args.assignment is None:  # chosen by the API from the classes, once known to be unambiguous; `check` prints its note
+        try:
+            chosen = choose_assignment(args.path)[1]
+        except ValueError as ambiguous:
+            parser.error(str(ambiguous))
+        if args.command != "check":
+            print(chosen, file=sys.stderr)
     if args.command == "batch":
         if not Path(args.path).is_dir():
             parser.error(f"batch needs a folder of submissions; {args.path} is a file")
@@ -214,9 +333,14 @@ def main(argv: list[str] | None = None) -> int:
         memory_mb=args.memory,
     )
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
-    print(f"{report.assignment}: {report.score:g} / {report.max_score:g} ({percent:.0f}%) for {report.submission}; reports in {args.out}")
+    from grading.reports.wording import bonus_points, score_text  # noqa: PLC0415
+
+    print(
+        f"{report.assignment}: {score_text(report)} ({percent:.0f}%{' with the bonus' if bonus_points(report) else ''})"
+        f" for {report.submission}; reports in {args.out}"
+    )
     for problem in report.problems:
-        print(f"  {problem.id}: {problem.score:g} / {problem.max_score:g}")
+        print(f"  {problem.id}: {problem.score:g} / {problem.max_score:g}{' (bonus)' if problem.bonus else ''}")
     if args.fail_under is not None and percent < args.fail_under:
         print(f"below --fail-under {args.fail_under:g}%")
         return 1
@@ -230,31 +354,51 @@ def _batch_command(args) -> int:
     console = Console(stderr=True)
     failures: list[str] = []
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.fields[failing]}"))
-    with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
-        task = bar.add_task("grading", total=None, failing="")
+    from grading.batch import Interrupted  # noqa: PLC0415
 
-        def on_done(row, finished, total):
-            if row.status != "graded":
-                failures.append(f"{row.student} ({row.status})")
-            shown = f"not graded: {len(failures)}, last {failures[-1]}" if failures else ""
-            bar.update(task, completed=finished, total=total, failing=shown)
+    try:
+        with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("grading", total=None, failing="")
 
-        result = batch(
-            args.path,
-            args.assignment,
-            out=args.out,
-            jobs=args.jobs,
-            force=args.force,
-            seed=args.seed,
-            max_examples=args.max_examples,
-            timeout=args.timeout,
-            memory_mb=args.memory,
-            on_done=on_done,
-        )
+            def on_done(row, finished, total):
+                if row.status != "graded":
+                    failures.append(f"{row.student} ({row.status})")
+                shown = f"not graded: {len(failures)}, last {failures[-1]}" if failures else ""
+                bar.update(task, completed=finished, total=total, failing=shown)
+
+            result = batch(
+                args.path,
+                args.assignment,
+                out=args.out,
+                jobs=args.jobs,
+                force=args.force,
+                seed=args.seed,
+                max_examples=args.max_examples,
+                timeout=args.timeout,
+                memory_mb=args.memory,
+                on_done=on_done,
+            )
+    except Interrupted as stop:
+        print(_batch_interrupted_line(stop, args.out), file=sys.stderr)
+        return _exit_code(stop)
     statuses = ", ".join(f"{sum(r.status == s for r in result.rows)} {s}" for s in ("graded", "error", "timeout"))
     print(f"{len(result.rows)} submissions ({statuses}); {result.graded} graded now, {result.reused} unchanged; {result.seconds:.1f} s")
+    if result.skipped:
+        print(f"skipped, as they cannot be submissions: {', '.join(f'{s.name} ({s.why})' for s in result.skipped)}")
     print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; summary: {Path(args.out) / 'summary.md'}")
     return 0
+
+
+def _batch_interrupted_line(stop, out: str) -> str:
+    """One line: how many submissions an interrupted batch finished and kept, and that a rerun grades the rest."""
+    done, left = len(stop.result.rows), stop.total - len(stop.result.rows)
+    if not done:
+        return f"interrupted: none of the {stop.total} submissions was graded, nothing new is in {out}; rerun the command to grade them"
+    rest = f"rerun the same command to grade the other {left}" if left else "nothing is left to grade"
+    return (
+        f"interrupted: {done} of {stop.total} submissions are graded and kept in {out} ({stop.result.graded} now,"
+        f" {stop.result.reused} unchanged), and listed in its gradebook.csv and summary.md; {rest}"
+    )
 
 
 if __name__ == "__main__":

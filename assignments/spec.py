@@ -13,6 +13,7 @@ from pathlib import Path
 from checks import backward, forward
 from checks.layer import Context, LayerContract
 from checks.mistakes import MistakeLibrary
+from checks.property import Property
 from checks.results import Outcome
 
 PROJECT_PACKAGES = frozenset({"reference", "checks", "grading", "assignments", "grader"})
@@ -24,8 +25,10 @@ SCRATCH_FORBIDDEN = frozenset({"torch", "tensorflow", "keras", "jax", "jaxlib"})
 class CheckSpec:
     name: str
     points: float
-    run: Callable[[Context], Outcome]
+    run: Callable[[Context], Outcome | Property]
     torch: bool = False  # needs torch: the quick self-check skips it
+    needs: tuple[str, ...] = ("forward",)
+    """The class's methods the check calls: a class without one of them cannot run the check at all."""
 
 
 def forward_checks(
@@ -45,10 +48,13 @@ def forward_checks(
 def backward_checks(contract: LayerContract, *, each_gradient: float, own_forward: float, torch: float) -> tuple[CheckSpec, ...]:
     """The standard checks of a layer's backward: dX and each stored gradient, its own forward, torch autograd."""
     return (
-        *(CheckSpec(f"backward_{name}", each_gradient, backward.gradient(name)) for name in ("dX", *contract.grads)),
-        CheckSpec("backward_matches_own_forward", own_forward, backward.own_forward),
-        CheckSpec("backward_matches_torch", torch, backward.matches_torch, torch=True),
+        *(CheckSpec(f"backward_{name}", each_gradient, backward.gradient(name), needs=BACKWARD) for name in ("dX", *contract.grads)),
+        CheckSpec("backward_matches_own_forward", own_forward, backward.own_forward, needs=BACKWARD),
+        CheckSpec("backward_matches_torch", torch, backward.matches_torch, torch=True, needs=BACKWARD),
     )
+
+
+BACKWARD = ("forward", "backward")
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,11 @@ class Problem:
     @property
     def max_score(self) -> float:
         return float(sum(c.points for c in self.checks))
+
+    @property
+    def methods(self) -> tuple[str, ...]:
+        """Every method the problem's checks call, in the order they first need them."""
+        return tuple(dict.fromkeys(m for c in self.checks for m in c.needs))
 
 
 @dataclass(frozen=True)

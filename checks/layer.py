@@ -83,8 +83,10 @@ def case_strategy(kind: str) -> st.SearchStrategy[CellCase]:
     return strategies.cell_cases(kind=kind, shape=shape, h0=True, c0=True, grid=True)
 
 
-EXPLICIT_DIMS = ((2, 3, 2, 3), (3, 4, 5, 2))
-"""Shapes every property also runs: batch >= 2, n_sequences >= 3, n_features != n_nodes."""
+EXPLICIT_DIMS = ((2, 3, 2, 3), (3, 4, 5, 2), (2, 3, 3, 3))
+"""Shapes every property also runs: batch >= 2, n_sequences >= 3, and n_features != n_nodes, where a transposed
+weight or a state shaped like x_t cannot hide; then n_features == n_nodes, where code that only runs at such shapes
+shows what it computes, so that the diagnosis can tell such mistakes apart by their numbers, not only by their crash."""
 
 
 def explicit_cases(contract: LayerContract, *, seed: int, with_states: bool = True) -> list[CellCase]:
@@ -182,6 +184,12 @@ def expected_backward(contract: LayerContract, case: CellCase, style: str) -> di
 def output_shape(case: CellCase, style: str) -> tuple[int, ...]:
     N, T, _, H = dims(case)
     return (N, T, H) if style == SEQUENCE else (N, H)
+
+
+def answered_style(value: Value, case: CellCase) -> str:
+    """The style an answer's shape shows: LAST for (N, H), else SEQUENCE (whose shape a wrong answer is then held to)."""
+    N, _, _, H = dims(case)
+    return LAST if value.array is not None and value.array.shape == (N, H) else SEQUENCE
 
 
 def describe_style(style: str) -> str:
@@ -286,6 +294,7 @@ class Context:
     style: str
     runs: object  # checks.property.Runs
     torch: object = None  # where torch's answers come from (an object with torch_parity.run as .run); None: torch in this process
+    style_known: bool = True  # False when probing forward could not tell its style: forward's checks then read it from each answer
 
     def __post_init__(self) -> None:
         if not isinstance(self.session, Recorder):  # every check's scripts can be recorded for the diagnosis

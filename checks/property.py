@@ -71,6 +71,16 @@ class Property:
     """Runs the body on a case and returns what it sent the submission and what came back, whether or not it passes."""
 
 
+def _call(prop: Property, case: Any):
+    """``prop.body(case)``; a WorkerLost leaving it learns the case that was running (the first one to see it keeps it)."""
+    try:
+        return prop.body(case)
+    except WorkerLost as lost:
+        if lost.case is None:
+            lost.case = case
+        raise
+
+
 def _settings(runs: Runs, phases: tuple) -> settings:
     return settings(
         max_examples=runs.max_examples,
@@ -145,7 +155,7 @@ class _Trial:
             if self.calls_after_failure > SHRINK_CALLS:
                 raise _ShrunkEnough
         try:
-            found = self.prop.body(case)
+            found = _call(self.prop, case)
         except CheckFailed as failure:
             if not self.smallest or self.prop.size(case) < self.prop.size(self.smallest[0].case):
                 self.smallest[:] = [failure]
@@ -199,7 +209,7 @@ def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
 def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:
     for case in prop.explicit:
         try:
-            warnings.update(prop.body(case) or ())
+            warnings.update(_call(prop, case) or ())
         except CheckFailed as failure:
             return _outcome(failure, prop, warnings)
     return None
@@ -209,18 +219,22 @@ def _first_failing(prop: Property, cases: list[Any], warnings: set[str]) -> Outc
     """The outcome of the first of ``cases`` on which ``prop`` fails, or None."""
     for case in cases:
         try:
-            prop.body(case)
+            _call(prop, case)
         except CheckFailed as failure:
             return _outcome(failure, prop, warnings)
     return None
 
 
 class Lost(BaseException):
-    """WorkerLost, with the name of the property that was running."""
+    """WorkerLost, with the name of the property that was running and the case it was on, printed (None if unknown)."""
 
-    def __init__(self, lost: WorkerLost, name: str):
+    def __init__(self, lost: WorkerLost, name: str, case: str | None = None):
         super().__init__(lost.reason)
-        self.lost, self.name = lost, name
+        self.lost, self.name, self.case = lost, name, case
+
+
+def _lost(lost: WorkerLost, name: str, prop: Property) -> Lost:
+    return Lost(lost, name, None if lost.case is None else prop.describe(lost.case))
 
 
 _DRAWN: dict[tuple[int, int, int], tuple[st.SearchStrategy, list]] = {}
@@ -256,7 +270,7 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
                 continue
             running[0] = name
             try:
-                warnings[name].update(prop.body(case) or ())
+                warnings[name].update(_call(prop, case) or ())
             except CheckFailed as failure:
                 failed[name] = failure
             except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
@@ -279,7 +293,7 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
             _settings(runs, (Phase.generate,))(seed(runs.seed)(given(strategy)(record)))()
             _DRAWN[key] = (strategy, drawn)  # only a complete draw is kept
     except WorkerLost as lost:
-        raise Lost(lost, running[0]) from None
+        raise _lost(lost, running[0], props[running[0]]) from None
     outcomes = {}
     shrunk = [] if shrunk is None else shrunk  # the smallest cases found so far for this strategy's failures
     for name, prop in props.items():
@@ -301,5 +315,5 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
             else:
                 outcomes[name] = _explicit(prop, warnings[name]) or Outcome(PASSED, warnings=tuple(sorted(warnings[name])))
         except WorkerLost as lost:
-            raise Lost(lost, name) from None
+            raise _lost(lost, name, prop) from None
     return outcomes

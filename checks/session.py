@@ -75,6 +75,17 @@ def to_wire(op: Op) -> dict:
     return {"op": "get", "names": list(op.names)}
 
 
+def describe_op(op: Op) -> str:
+    """An operation in the words a report uses: "SimpleRNN(2, 3)", "forward", "setting Wx, Wh, B"."""
+    if isinstance(op, New):
+        return f"{op.cls}({', '.join(map(str, op.args))})"
+    if isinstance(op, Call):
+        return op.method
+    if isinstance(op, Set):
+        return "setting " + ", ".join(op.attrs)
+    return "reading " + ", ".join(op.names)
+
+
 @dataclass(frozen=True)
 class Value:
     """Something the submission produced, as the grader sees it.
@@ -172,12 +183,19 @@ def reply_from_wire(wire: Any) -> Reply:
 
 
 class WorkerLost(BaseException):
-    """The worker died or ran out of time. A BaseException, so that Hypothesis does not catch it."""
+    """The worker died or ran out of time. A BaseException, so that Hypothesis does not catch it.
 
-    def __init__(self, reason: str, *, timeout: bool = False):
+    ``running`` names the operation the worker was in when it was lost ("forward"), when known; ``index`` is that
+    operation's place in its script, and ``case`` the check's case it was run for (set by ``checks.property``).
+    """
+
+    def __init__(self, reason: str, *, timeout: bool = False, running: str = ""):
         super().__init__(reason)
         self.reason = reason
         self.timeout = timeout
+        self.running = running
+        self.index: int | None = None
+        self.case: Any = None
 
 
 class Session(Protocol):

@@ -1,8 +1,11 @@
 """Grade a whole cohort: one submission per entry of a folder, in parallel, resumable.
 
+Entries that cannot be submissions (hidden or cache folders, files other than
+.py and .ipynb, folders without either) are skipped, and the summary lists them.
+
     OUT/<student>/       the four reports of each submission, and fingerprint.json
-    OUT/gradebook.csv    one row per student: total, each problem, status, seconds
-    OUT/summary.md       the distribution, what the cohort failed, the slowest, the ungradable
+    OUT/gradebook.csv    one row per student: total, each problem, status, seconds, the file graded, how it was chosen
+    OUT/summary.md       the distribution, what the cohort failed, the slowest, the ungradable, the entries skipped
     OUT/summary.json     the same, for machines
     OUT/score_histogram.svg
 
@@ -11,16 +14,25 @@ a batch killed at any moment keeps everything it finished; a rerun skips every
 submission whose content and settings are unchanged (unless ``force``) and
 grades the rest. The coordinator imports torch and the reference once, then
 forks the grading processes, which inherit them.
+
+The grading processes die with the coordinator, however it ends, and their
+zygotes and workers with them. They ignore Ctrl-C: the coordinator, stopped
+by one, ends them at once and writes the gradebook and summary of what was
+finished before it raises ``Interrupted``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import multiprocessing
+import multiprocessing.util
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,11 +40,12 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grading.load import MAX_FILES, SKIPPED_DIRS
+from grading.load import MAX_FILES, SKIPPED_DIRS, source_files
 from grading.reports import write_atomically
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
 
 FINGERPRINT = "fingerprint.json"
+CACHE_DIRS = {"__pycache__", ".ipynb_checkpoints", "node_modules"}
 
 
 @dataclass(frozen=True)
@@ -66,9 +79,19 @@ class Row:
     checks: dict = field(default_factory=dict)  # "problem3.backward_dWh" -> its status
     diagnoses: dict = field(default_factory=dict)  # "problem3.backward_dWh" -> the diagnosis of its failure, as in report.json
     skipped: bool = False  # reused from an earlier run
+    file: str = ""  # the file graded, inside the student's folder
+    notes: str = ""  # how that file was chosen, when the folder held several candidates
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of the cohort's folder that cannot be a submission, and why."""
+
+    name: str
+    why: str
 
 
 @dataclass
@@ -77,11 +100,34 @@ class Result:
     graded: int = 0
     reused: int = 0
     seconds: float = 0.0
+    skipped: list[Skipped] = field(default_factory=list)  # entries that are not students
+
+
+def why_not_a_submission(path: Path) -> str:
+    """Why the entry ``path`` of a cohort's folder cannot be a submission, or "" when it can."""
+    if path.name in CACHE_DIRS:
+        return "a cache folder"
+    if path.name.startswith("."):
+        return "a hidden entry"
+    if path.name in SKIPPED_DIRS:
+        return "an environment folder"
+    if path.is_file():
+        return "" if path.suffix in (".py", ".ipynb") else "not a .py or .ipynb file"
+    if not path.is_dir():
+        return "neither a file nor a folder"
+    if source_files(path):
+        return ""
+    return "an empty folder" if not any(path.iterdir()) else "holds no .py or .ipynb file"
+
+
+def skipped_entries(folder: Path) -> list[Skipped]:
+    """The entries of ``folder`` that ``entries`` leaves out, each with why."""
+    return [Skipped(p.name, why) for p in sorted(folder.iterdir()) if (why := why_not_a_submission(p))]
 
 
 def entries(folder: Path) -> list[Entry]:
-    """Every visible entry of ``folder``, named after the file's stem or the folder's name."""
-    found = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    """Every entry of ``folder`` that can be a submission, named after the file's stem or the folder's name."""
+    found = sorted(p for p in folder.iterdir() if not why_not_a_submission(p))
     stems = [p.stem if p.is_file() else p.name for p in found]
     # Two entries with one stem (alice.py, alice.ipynb) keep their full names.
     return [Entry(stem if stems.count(stem) == 1 else p.name, p) for stem, p in zip(stems, found)]
@@ -121,6 +167,8 @@ def _row(student: str, report: dict, *, skipped: bool = False) -> Row:
         checks={f"{p['id']}.{c['name']}": c["status"] for p in report["problems"] for c in p["checks"]},
         diagnoses={f"{p['id']}.{c['name']}": c["diagnosis"] for p in report["problems"] for c in p["checks"] if c.get("diagnosis")},
         skipped=skipped,
+        file=report.get("file", ""),
+        notes=report.get("choice", ""),
     )
 
 
@@ -157,11 +205,101 @@ def _lost_row(entry: Entry, max_score: float, problems: list[str], why: str) -> 
     return Row(entry.student, "error", 0.0, max_score, {p: 0.0 for p in problems}, 0.0, why)
 
 
-def _prepare_child() -> None:
-    """Each grading process: one thread for torch and BLAS, so that jobs do not fight over the cores."""
+class Interrupted(KeyboardInterrupt):
+    """A batch stopped by Ctrl-C while grading (or by SIGTERM, which ``grader.main`` turns into one).
+
+    ``result`` holds every submission finished, reused or graded now: each
+    one's reports and fingerprint are in OUT, and so are a gradebook and a
+    summary of them (unless there is none); a rerun grades the rest.
+    ``total`` is how many the batch had.
+    """
+
+    def __init__(self, result: Result, total: int):
+        super().__init__(f"{len(result.rows)} of {total} submissions finished")
+        self.result, self.total = result, total
+
+
+STOP_SECONDS = 10.0
+"""How long an interrupted batch waits for a grading process to end its zygote and exit before it kills it."""
+INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _prepare_child(coordinator: int) -> None:
+    """Each grading process: dies with the coordinator, leaves Ctrl-C to it, and uses one thread for torch and BLAS.
+
+    It starts with Ctrl-C and SIGTERM blocked (``_interrupts_blocked``), so
+    that neither reaches it before its own handling is in place. On SIGTERM,
+    and when the pool shuts it down, it ends its zygote and waits for it;
+    killed outright, its zygote gets SIGTERM from the kernel instead.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _end_grading_process)  # not the coordinator's handler, inherited through the fork
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
+    from grading.zygote import die_with_parent  # noqa: PLC0415
+
+    die_with_parent(signal.SIGKILL, parent=coordinator)
+    multiprocessing.util.Finalize(None, _end_helpers, exitpriority=0)  # run as the pool's process exits
     import torch  # noqa: PLC0415 - inherited from the coordinator, already loaded
 
     torch.set_num_threads(1)
+
+
+def _end_helpers() -> None:
+    """End this process's zygote (which first kills what its workers left) and torch oracle, and wait for them."""
+    from grading import torch_oracle, worker  # noqa: PLC0415 - loaded already, by grader
+
+    worker.stop_zygote()
+    torch_oracle.stop()
+
+
+def _end_grading_process(signum: int, frame) -> None:
+    """A grading process's SIGTERM: end its helpers, then exit at once, as the signal would have."""
+    _end_helpers()
+    os._exit(128 + signum)
+
+
+@contextlib.contextmanager
+def _interrupts_blocked():
+    """Ctrl-C and SIGTERM held back in this thread: a process forked meanwhile starts with them blocked; here they come after."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextlib.contextmanager
+def _interrupts_ignored():
+    """Ctrl-C and SIGTERM ignored for a moment, so that a second one does not cut short the cleaning up after the first."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread receives them as exceptions, and only it may set handlers
+        return
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in INTERRUPTS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def _stopped_at_once_by_interrupts(pool: ProcessPoolExecutor):
+    """On Ctrl-C, end the pool now rather than after the gradings it runs: cancel what waits, end the processes, reap them."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        with _interrupts_ignored():
+            processes = multiprocessing.active_children()  # the pool's grading processes: this process starts no others
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()  # _end_grading_process: the zygote first
+            deadline = time.monotonic() + STOP_SECONDS
+            for process in processes:
+                process.join(max(0.0, deadline - time.monotonic()))
+                if process.is_alive():
+                    process.kill()
+                    process.join()
+        raise
 
 
 def run(
@@ -182,7 +320,7 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     version = versions().get("rnn-grader", "?")
-    todo, result = [], Result()
+    todo, result = [], Result(skipped=skipped_entries(folder))
     for entry in entries(folder):
         print_ = fingerprint(entry, settings, version)
         reused = None if force else _reusable(entry, out, print_)
@@ -197,52 +335,64 @@ def run(
             on_done(row, finished, total)
 
     problem_ids = [p.id for p in spec.problems]
-    if todo:
-        import grader  # noqa: F401, PLC0415 - imported once here, so that the forked grading processes inherit it
-
-        if any(c.torch for p in spec.problems for c in p.checks):
-            import checks.torch_parity  # noqa: F401, PLC0415 - torch too, once, in the coordinator
     attempts: dict[str, int] = {}
     jobs = max(1, jobs or os.cpu_count() or 1)
-    while todo:
-        retry = []
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"), initializer=_prepare_child) as pool:
-            futures = {pool.submit(grade_one, entry, settings, out, print_): (entry, print_) for entry, print_ in todo}
-            for future in as_completed(futures):
-                entry, print_ = futures[future]
-                try:
-                    row = future.result()
-                except BrokenProcessPool:
-                    # A grading process died (not the student's worker, which is contained): try once more in a new pool.
-                    attempts[entry.student] = attempts.get(entry.student, 0) + 1
-                    if attempts[entry.student] < 2:
-                        retry.append((entry, print_))
-                        continue
-                    row = _lost_row(entry, spec.max_score, problem_ids, "the grading process died twice while grading this submission")
-                except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
-                    row = _lost_row(
-                        entry, spec.max_score, problem_ids, f"the grader failed on this submission ({type(error).__name__}: {error})"
-                    )
-                result.rows.append(row)
-                result.graded += 1
-                if on_done:
-                    on_done(row, len(result.rows), total)
-        todo = retry
+    pool_options = dict(mp_context=multiprocessing.get_context("fork"), initializer=_prepare_child, initargs=(os.getpid(),))
+    try:
+        if todo:
+            import grader  # noqa: F401, PLC0415 - imported once here, so that the forked grading processes inherit it
+
+            if any(c.torch for p in spec.problems for c in p.checks):
+                import checks.torch_parity  # noqa: F401, PLC0415 - torch too, once, in the coordinator
+        while todo:
+            retry = []
+            with ProcessPoolExecutor(jobs, **pool_options) as pool, _stopped_at_once_by_interrupts(pool):
+                with _interrupts_blocked():  # the grading processes are forked at the first submit
+                    futures = {pool.submit(grade_one, entry, settings, out, print_): (entry, print_) for entry, print_ in todo}
+                for future in as_completed(futures):
+                    entry, print_ = futures[future]
+                    try:
+                        row = future.result()
+                    except BrokenProcessPool:
+                        # A grading process died (not the student's worker, which is contained): try once more in a new pool.
+                        attempts[entry.student] = attempts.get(entry.student, 0) + 1
+                        if attempts[entry.student] < 2:
+                            retry.append((entry, print_))
+                            continue
+                        row = _lost_row(entry, spec.max_score, problem_ids, "the grading process died twice while grading this submission")
+                    except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
+                        row = _lost_row(
+                            entry, spec.max_score, problem_ids, f"the grader failed on this submission ({type(error).__name__}: {error})"
+                        )
+                    result.rows.append(row)
+                    result.graded += 1
+                    if on_done:
+                        on_done(row, len(result.rows), total)
+            todo = retry
+    except KeyboardInterrupt as stop:
+        if result.rows:  # an empty gradebook would only hide an earlier one
+            with _interrupts_ignored():
+                _finish(result, settings, out, problem_ids, started)
+        raise Interrupted(result, total) from stop
+    _finish(result, settings, out, problem_ids, started)
+    return result
+
+
+def _finish(result: Result, settings: Settings, out: Path, problem_ids: list[str], started: float) -> None:
+    """Sort the rows, time the batch, and write the gradebook and summary of the rows."""
     result.rows.sort(key=lambda r: r.student)
     result.seconds = time.monotonic() - started
     write_cohort(result, settings, out, problem_ids)
-    return result
 
 
 def gradebook_csv(rows: list[Row], problem_ids: list[str], max_score: float) -> str:
     """One row per student; the columns an LMS import expects: an id, the total, a column per problem."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student", f"total (of {max_score:g})", *problem_ids, "status", "seconds"])
+    writer.writerow(["student", f"total (of {max_score:g})", *problem_ids, "status", "seconds", "file", "notes"])
     for row in rows:
-        writer.writerow(
-            [row.student, f"{row.score:g}", *(f"{row.problems.get(p, 0):g}" for p in problem_ids), row.status, f"{row.seconds:.2f}"]
-        )
+        problems = (f"{row.problems.get(p, 0):g}" for p in problem_ids)
+        writer.writerow([row.student, f"{row.score:g}", *problems, row.status, f"{row.seconds:.2f}", row.file, row.notes])
     return buffer.getvalue()
 
 

@@ -9,7 +9,8 @@ the replies are compared number by number.
 
 - A mistake **matches** when it reproduces every number the submission sent
   back within the check's tolerance, every shape, and every exception (same
-  operation, type and message).
+  operation, type and message), and at least one number was compared: a crash
+  alone, however alike, is not evidence enough to name a mistake.
 - When no single mistake matches, pairs of mistakes in different parts of the
   code are tried: pairs of those that each come closer to the answers than
   correct code does, since each of two mistakes made together explains part
@@ -70,6 +71,7 @@ class Fit:
     consistent: bool  # the same shapes and exceptions everywhere
     within: bool = False  # and every number within the tolerance
     error: float = math.inf  # ‖student - model‖ / ‖model‖ over every number compared
+    numbers: bool = False  # whether any number was compared at all: a crash alone, however alike, names no mistake
 
 
 INCONSISTENT = Fit(False)
@@ -105,8 +107,12 @@ class Diagnoser:
     def __init__(self, libraries: Mapping[str, MistakeLibrary]):
         self.libraries = libraries
 
-    def diagnose(self, outcome: Outcome, cls: str, style: str) -> Diagnosis | None:
-        """The diagnosis of a failed check's ``outcome``, for the contract class ``cls`` graded in return ``style``."""
+    def diagnose(self, outcome: Outcome, cls: str, style: str, established: frozenset = frozenset()) -> Diagnosis | None:
+        """The diagnosis of a failed check's ``outcome``, for the contract class ``cls`` graded in return ``style``.
+
+        ``established``: mistakes (tuples of names) that other checks' numbers already named for this submission; one of
+        them may be named here on the evidence of a crash alone, which by itself names nothing.
+        """
         library = self.libraries.get(cls)
         if library is None or not outcome.evidence:
             return None
@@ -115,26 +121,32 @@ class Diagnoser:
         if reference.within:
             return None
         singles = [(self._fit(library, c, style, outcome.evidence, tolerance), c) for c in library.singles(style)]
-        found = self._best(singles, reference)
+        found = self._best(singles, reference, established)
         if found is None:
             # Two mistakes together can only explain what each explains part of: pair only those closer than correct code.
             closer = {c[0] for f, c in singles if f.consistent and f.error < reference.error}
             pairs = [c for c in library.pairs(style) if set(c) <= closer]
-            found = self._best([(self._fit(library, c, style, outcome.evidence, tolerance), c) for c in pairs], reference)
+            found = self._best([(self._fit(library, c, style, outcome.evidence, tolerance), c) for c in pairs], reference, established)
         if found is not None:
             return found
-        consistent = [(f.error, i, c) for i, (f, c) in enumerate(singles) if f.consistent]
+        consistent = [(f.error, i, c) for i, (f, c) in enumerate(singles) if f.consistent and f.numbers]
         if not consistent and not reference.consistent:
             return None  # what came back (an exception, a shape) is like nothing known, correct code included: no numbers to weigh
         closest = min(consistent, default=None)
-        if closest is not None and closest[0] <= CLEARLY_CLOSER * reference.error:
+        # Against correct code that cannot even be compared (it does not crash where the student's code does), "clearly
+        # closer" is measured against a relative difference of 1.
+        bound = CLEARLY_CLOSER * (reference.error if reference.consistent else 1.0)
+        if closest is not None and closest[0] <= bound:
             return _diagnosis("closest", closest[2], closest[0], reference.error)
+        if not reference.consistent:
+            return None  # a crash that correct code does not have, and no known mistake close to it: nothing worth saying
         return Diagnosis("none", reference_error=_finite(reference.error))
 
     @staticmethod
-    def _best(fits: list[tuple[Fit, tuple[Mistake, ...]]], reference: Fit) -> Diagnosis | None:
+    def _best(fits: list[tuple[Fit, tuple[Mistake, ...]]], reference: Fit, established: frozenset) -> Diagnosis | None:
         """The exact match with the smallest error (the catalogue's order breaks ties), naming the others; None if none."""
-        matching = sorted((f.error, i, c) for i, (f, c) in enumerate(fits) if f.within)
+        backed = [(f, c) for f, c in fits if f.numbers or tuple(m.name for m in c) in established]
+        matching = sorted((f.error, i, c) for i, (f, c) in enumerate(backed) if f.within)
         if not matching:
             return None
         error, _, best = matching[0]
@@ -154,7 +166,7 @@ class Diagnoser:
     def _fit(self, library: MistakeLibrary, mistakes: tuple[Mistake, ...], style: str, evidence, tolerance) -> Fit:
         names = tuple(m.name for m in mistakes)
         difference = norm = 0.0
-        within = True
+        within, numbers = True, False
         for script, theirs in evidence:
             ours = self._replay(library, names, style, script)
             if len(ours) != len(theirs):
@@ -171,8 +183,9 @@ class Diagnoser:
                         return INCONSISTENT
                     d, n, close = compared
                     difference, norm, within = difference + d, norm + n, within and close
+                    numbers = numbers or value.array is not None
         error = math.sqrt(difference) / math.sqrt(norm) if norm else (0.0 if difference == 0 else math.inf)
-        return Fit(True, within, error)
+        return Fit(True, within, error, numbers)
 
 
 def _compare(value: Value, expected: Value | None, tolerance) -> tuple[float, float, bool] | None:

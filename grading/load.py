@@ -3,13 +3,17 @@
 Nothing here runs student code. Notebooks are read with nbformat; IPython
 magics and shell lines (``%...``, ``!...``) become ``pass`` with a warning, so
 that line numbers and indentation stay as the student wrote them. In a folder,
-the file that defines the wanted class is graded, and the report says which
-one when there are several.
+the file that implements the wanted class is graded: a file whose methods are
+still the starter's placeholders (they only raise NotImplementedError, pass or
+are ``...``) never outranks one with a real implementation, and among several
+real ones the most recently modified wins. The report says which, and why.
 """
 
 from __future__ import annotations
 
 import ast
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +36,16 @@ class Submission:
     notes: tuple[str, ...] = ()
     error: str | None = None  # why nothing could be loaded
     folder: Path | None = None  # the repository, when the submission is a folder: its Python files go to the worker
+    candidates: tuple[Path, ...] = ()
+    """In a folder, every file with a real implementation of the wanted class, best first (``file`` is the first)."""
+    choice: str = ""  # how ``file`` was chosen among several candidates, for the report's first lines ("" when there was one)
+
+    @property
+    def graded_file(self) -> str:
+        """The graded file's path inside the submission folder, or its name."""
+        if self.file is None:
+            return ""
+        return str(self.file.relative_to(self.folder)) if self.folder else self.file.name
 
     def load_message(self) -> dict:
         # For a repository, where the graded file sits in it: that folder of the copy goes on the worker's sys.path.
@@ -92,69 +106,189 @@ def _notebook_cells(path: Path) -> _Cells:
     return cells
 
 
-def _classes_defined(path: Path) -> set[str]:
-    """Class names a file defines at any depth, by parsing it; unparsable parts count for nothing."""
+def source_files(folder: Path) -> list[Path]:
+    """The .py and .ipynb files of ``folder`` at any depth, sorted, outside hidden and SKIPPED_DIRS folders; at most MAX_FILES."""
+    files: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        # Pruned in place, so that a node_modules or a .git is never walked.
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
+        for name in sorted(names):
+            if name.endswith((".py", ".ipynb")) and not name.startswith("."):
+                files.append(Path(root) / name)
+                if len(files) >= MAX_FILES:
+                    return sorted(files)
+    return sorted(files)
+
+
+def _codes(path: Path) -> list[str]:
+    """A .py file's code, or each code cell of a notebook; nothing when the file cannot be read."""
     try:
         if path.suffix == ".ipynb":
-            codes = [s["code"] for s in _notebook_cells(path).sources]
-        else:
-            codes = [_read_text(path)]
+            return [s["code"] for s in _notebook_cells(path).sources]
+        return [_read_text(path)]
     except (ValueError, OSError):
-        return set()
-    names = set()
-    for code in codes:
+        return []
+
+
+def _is_placeholder_statement(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Pass):
+        return True
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Constant) and node.value.value is Ellipsis
+    if isinstance(node, ast.Raise):
+        raised = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    return False
+
+
+def _is_placeholder(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The body, after an optional docstring, only raises NotImplementedError, passes or is ``...``."""
+    body = method.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return all(_is_placeholder_statement(s) for s in body)
+
+
+def _is_implemented(cls: ast.ClassDef) -> bool:
+    """False for the starter's shape: methods besides ``__init__`` (which may build the weights), every one a placeholder.
+
+    A class with no method besides ``__init__`` counts as implemented: its methods may be attached elsewhere.
+    """
+    methods = [n for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name != "__init__"]
+    return not methods or not all(_is_placeholder(m) for m in methods)
+
+
+def _class_nodes(path: Path) -> Iterator[ast.ClassDef]:
+    """Every class the file defines at any depth, by parsing it (nothing runs); unparsable parts count for nothing."""
+    for code in _codes(path):
         try:
             tree = ast.parse(code)
         except (SyntaxError, ValueError):
             continue
-        names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)}
-    return names
+        yield from (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
 
 
-def _pick_from_folder(folder: Path, class_names: tuple[str, ...]) -> tuple[Path | None, list[str]]:
-    files = []
-    for path in sorted(folder.rglob("*")):
-        if len(files) >= MAX_FILES:
-            break
-        parts = path.relative_to(folder).parts
-        if any(p.startswith(".") or p in SKIPPED_DIRS for p in parts[:-1]) or parts[-1].startswith("."):
-            continue
-        if path.suffix in (".py", ".ipynb") and path.is_file():
-            files.append(path)
-    if not files:
-        return None, [f"{folder.name} holds no .py or .ipynb file"]
-    found = {path: _classes_defined(path) & set(class_names) for path in files}
-    candidates = [p for p in files if class_names[0] in found[p]]
-    if not candidates:
-        if len(files) == 1:
-            return files[0], []
-        return None, [f"no file in {folder.name} defines class {class_names[0]}; looked at {len(files)} files"]
-    # Most wanted classes first, then .py before notebooks, then the shallowest path.
-    candidates.sort(key=lambda p: (-len(found[p]), p.suffix != ".py", len(p.relative_to(folder).parts), str(p)))
-    notes = []
-    if len(candidates) > 1:
-        names = ", ".join(str(p.relative_to(folder)) for p in candidates[:6])
-        notes.append(f"{len(candidates)} files define {class_names[0]} ({names}); graded {candidates[0].relative_to(folder)}")
-    else:
-        notes.append(f"graded {candidates[0].relative_to(folder)}, the file in {folder.name} that defines {class_names[0]}")
-    return candidates[0], notes
+def _wanted_classes(path: Path, class_names: tuple[str, ...]) -> dict[str, bool]:
+    """Each wanted class the file defines at any depth, and whether some definition of it is implemented."""
+    found: dict[str, bool] = {}
+    for node in _class_nodes(path):
+        if node.name in class_names:
+            found[node.name] = found.get(node.name, False) or _is_implemented(node)
+    return found
 
 
-def load(path: str | Path, class_names: tuple[str, ...]) -> Submission:
-    """Read a submission without running it; ``class_names`` are the classes the assignment grades."""
+def classes_defined(path: str | Path) -> set[str]:
+    """The names of the classes a file, or any source file of a folder, defines; found by parsing, so nothing runs."""
     path = Path(path)
-    notes: list[str] = []
-    file: Path | None = path
-    if path.is_dir():
-        file, notes = _pick_from_folder(path, class_names)
-        if file is None:
-            return Submission(path, None, notes=(), error=notes[0])
-    assert file is not None
+    return {node.name for file in (source_files(path) if path.is_dir() else [path]) for node in _class_nodes(file)}
+
+
+def _folder_name(folder: Path) -> str:
+    """The folder's own name, also for ``.``."""
+    resolved = folder.resolve()
+    return resolved.name or str(resolved)
+
+
+def _listed(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+@dataclass(frozen=True)
+class _Pick:
+    """Which file of a folder to grade, and what the report says about the choice."""
+
+    file: Path | None
+    candidates: tuple[Path, ...] = ()
+    notes: tuple[str, ...] = ()
+    choice: str = ""
+    error: str | None = None
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _pick_from_folder(folder: Path, class_names: tuple[str, ...], pick: Path | None) -> _Pick:
+    """Rank the files that define the main class: implemented before placeholders, then the most wanted classes
+    implemented, then the most recently modified, then the path (only so that the order never varies)."""
+    name, main = _folder_name(folder), class_names[0]
+    files = source_files(folder)
+    if not files:
+        return _Pick(None, error=f"{name} holds no .py or .ipynb file")
+    found = {p: _wanted_classes(p, class_names) for p in files}
+    defining = [p for p in files if main in found[p]]
+    if not defining:
+        if len(files) == 1 and pick is None:
+            return _Pick(files[0])
+        return _Pick(None, error=f"no file in {name} defines class {main}; looked at {len(files)} files")
+
+    def rank(p: Path) -> tuple:
+        return (-sum(found[p].values()), -_mtime(p), str(p))
+
+    def inside(p: Path) -> str:
+        return str(p.relative_to(folder))
+
+    real = sorted((p for p in defining if found[p][main]), key=rank)
+    placeholders = sorted((p for p in defining if not found[p][main]), key=rank)
+    if not real:
+        if pick is not None:
+            raise ValueError(f"pick={str(pick)!r} is not a candidate: no file in {name} implements {main}")
+        still = f"graded {inside(placeholders[0])}, which still holds the starter's placeholders: no file in {name} implements {main} yet"
+        return _Pick(placeholders[0], notes=(still,))
+    file = real[0] if pick is None else _picked(folder, real, pick)
+    notes = []
+    if placeholders:
+        its = "its methods are" if len(placeholders) == 1 else "their methods are"
+        notes.append(f"ignored {_listed([inside(p) for p in placeholders])}: {its} still the starter's placeholders")
+    if len(real) == 1:
+        notes.append(f"graded {inside(file)}, the file in {name} that defines {main}")
+        return _Pick(file, tuple(real), tuple(notes))
+    why = _why_first(real, rank, class_names) if file == real[0] else ""
+    choice = f"{len(real)} files define {main} ({_listed([inside(p) for p in real])}); graded {inside(file)}{why}"
+    return _Pick(file, tuple(real), tuple(notes), choice)
+
+
+def _why_first(real: list[Path], rank, class_names: tuple[str, ...]) -> str:
+    """Why the first-ranked file beat the second, as the end of the choice sentence."""
+    first, second = rank(real[0]), rank(real[1])
+    if first[0] != second[0]:
+        return f", which implements {-first[0]} of {', '.join(class_names)}"
+    if first[1] != second[1]:
+        return ", the most recently modified"
+    return ", the first by name of those modified at the same time"
+
+
+def _picked(folder: Path, real: list[Path], pick: Path) -> Path:
+    pick = Path(pick)
+    for candidate in real:
+        if pick in (candidate, candidate.relative_to(folder)) or pick.resolve() == candidate.resolve():
+            return candidate
+    names = ", ".join(str(p.relative_to(folder)) for p in real)
+    raise ValueError(f"pick={str(pick)!r} is not one of the candidates in {_folder_name(folder)} ({names}); pass one of them")
+
+
+def load(path: str | Path, class_names: tuple[str, ...], *, pick: str | Path | None = None) -> Submission:
+    """Read a submission without running it; ``class_names`` are the classes the assignment grades.
+
+    In a folder, ``pick`` grades that one of the ``candidates`` instead of the first.
+    """
+    path = Path(path)
+    if pick is not None and not path.is_dir():
+        raise ValueError(f"pick={str(pick)!r} chooses among a folder's files, but {path} is not a folder")
     folder = path if path.is_dir() else None
+    chosen = _pick_from_folder(path, class_names, None if pick is None else Path(pick)) if folder else _Pick(path)
+    if chosen.file is None:
+        return Submission(path, None, error=chosen.error)
+    file, notes = chosen.file, chosen.notes
+    about = dict(folder=folder, candidates=chosen.candidates, choice=chosen.choice)
     try:
         if file.suffix == ".ipynb":
             cells = _notebook_cells(file)
-            return Submission(path, file, tuple(cells.sources), "cells", tuple(cells.warnings), tuple(notes), folder=folder)
-        return Submission(path, file, ({"file": file.name, "code": _read_text(file)},), "module", (), tuple(notes), folder=folder)
+            return Submission(path, file, tuple(cells.sources), "cells", tuple(cells.warnings), notes, **about)
+        return Submission(path, file, ({"file": file.name, "code": _read_text(file)},), "module", (), notes, **about)
     except (ValueError, OSError) as error:
-        return Submission(path, file, notes=tuple(notes), error=str(error))
+        return Submission(path, file, notes=notes, error=str(error), **about)

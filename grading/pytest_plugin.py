@@ -1,7 +1,8 @@
 """A pytest plugin: `pytest --assignment dic-sprint22 --submission PATH` runs the grader's checks as tests.
 
-One test per check, named ``<problem>::<check>``; a failed check fails its test
-with the same message, smallest failing input and hint as the reports. The
+One test per check, named ``<assignment>::<problem>::<check>``; a failed check
+fails its test with the same message, diagnosis, smallest failing input and hint
+as the reports, each said once (see ``failure_text``). The
 submission is graded once, by the first test that runs, with the `grade`
 settings (``--grader-max-examples`` and ``--grader-seed`` change them). Without
 ``--submission`` the plugin does nothing, so it is safe to leave installed.
@@ -48,16 +49,7 @@ class GraderCheck(pytest.Item):
             return
         if result.status == "skipped":
             pytest.skip(result.message)
-        text = [f"{result.status}: {result.message}"]
-        if result.diagnosis:
-            from grading.reports.wording import diagnosis_text  # noqa: PLC0415
-
-            text.append(f"diagnosis: {diagnosis_text(result.diagnosis, result.hint)}")
-        if result.counterexample:
-            text += ["smallest failing input:", result.counterexample]
-        if result.hint:
-            text.append(f"hint: {result.hint}")
-        raise CheckFailed("\n".join(text))
+        raise CheckFailed(failure_text(report, self.problem, self.check))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, CheckFailed):
@@ -66,6 +58,57 @@ class GraderCheck(pytest.Item):
 
     def reportinfo(self):
         return self.path, None, f"{self.problem}::{self.check}"
+
+
+def failure_text(report, problem: str, check: str) -> str:
+    """What the test of a failed ``check`` says: the report's words, each said once.
+
+    A problem that could not run gives its reason and hint in its first check's test; its other tests point there.
+    Checks that one mistake explains: the first one's test gives the diagnosis and hint, the others' point there.
+    """
+    from grading.reports.for_people import NotRun, what_to_fix  # noqa: PLC0415 - loaded only when a submission is graded
+
+    for entry in what_to_fix(report):
+        if isinstance(entry, NotRun):
+            found = next((p for p in entry.problems if p.id == problem), None)
+            if found is None:
+                continue
+            first = next(c for c in found.checks if c.status == entry.status)
+            if first.name != check:
+                return f"{entry.status}: {problem} could not run; see {problem}::{first.name} for why"
+            return "\n".join([f"{entry.status}: {problem} could not run: {entry.reason}", *([f"hint: {entry.hint}"] if entry.hint else [])])
+        if entry.problem.id != problem or check not in [c.name for c in entry.checks]:
+            continue
+        result = next(c for c in entry.checks if c.name == check)
+        text = [f"{result.status}: {result.message}"]
+        if entry.diagnosis and result is entry.checks[0]:
+            also = ", ".join(c.name for c in entry.checks[1:])
+            text.append(f"diagnosis{f' (it explains {also} too)' if also else ''}: {entry.diagnosis}")
+        elif entry.diagnosis:
+            first = entry.checks[0].name
+            names = " + ".join(entry.mistakes)
+            text.append(f"diagnosis: the known mistake {names} explains this too; see {problem}::{first} for the diagnosis and hint")
+        if result.counterexample:
+            text += ["smallest failing input:", result.counterexample]
+        if entry.hint and result is entry.checks[0]:
+            text.append(f"hint: {entry.hint}")
+        return "\n".join(text)
+    raise AssertionError(f"{problem}::{check} did not pass, yet it is in no failure of the report")
+
+
+class GraderSuite(pytest.Collector):
+    """The assignment's checks, collected like a test file's tests, so that pytest counts them as it collects."""
+
+    def __init__(self, *, spec, **kwargs):
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def collect(self) -> list[GraderCheck]:
+        return [
+            GraderCheck.from_parent(self, name=f"{problem.id}::{check.name}", problem=problem.id, check=check.name)
+            for problem in self.spec.problems
+            for check in problem.checks
+        ]
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
@@ -77,7 +120,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         spec = assignments.get(config.option.assignment)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
-    for problem in spec.problems:
-        for check in problem.checks:
-            name = f"{problem.id}::{check.name}"
-            items.append(GraderCheck.from_parent(session, name=name, nodeid=f"{spec.name}::{name}", problem=problem.id, check=check.name))
+    suite = GraderSuite.from_parent(session, name=spec.name, nodeid=spec.name, spec=spec)
+    checks = suite.collect()
+    # Reported as any collector is, so that "collected N items" counts the checks.
+    session.ihook.pytest_collectreport(report=pytest.CollectReport(suite.nodeid, "passed", None, checks))
+    items.extend(checks)

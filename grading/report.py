@@ -15,6 +15,11 @@ class ProblemResult:
     checks: tuple[CheckResult, ...]
     required: bool = False
     bonus: bool = False
+    error: str = ""
+    """Why the problem could not run at all (no class, no method, a file that cannot be read), or "" when it ran.
+    Every check then carries this same reason with status error (skipped for a bonus not attempted) and no
+    counterexample; writers for people say it once per problem."""
+    hint: str = ""  # what to try, when ``error`` is set
 
     @property
     def score(self) -> float:
@@ -32,6 +37,8 @@ class ProblemResult:
             "max_score": self.max_score,
             "required": self.required,
             "bonus": self.bonus,
+            "error": self.error,
+            "hint": self.hint,
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -50,6 +57,10 @@ class Report:
     seconds: float = 0.0
     status: str = "graded"  # graded | error (nothing could be graded) | timeout (a check ran out of time)
     reason: str = ""  # why, when not graded
+    file: str = ""  # the file graded: its path inside the submission folder, or its name
+    choice: str = ""
+    """How the graded file was chosen when a folder held more than one candidate ("" when there was no choice to make);
+    writers put it in their first lines, and the gradebook in its notes column."""
 
     @property
     def score(self) -> float:
@@ -75,6 +86,8 @@ class Report:
             "max_score": self.max_score,
             "status": self.status,
             "reason": self.reason,
+            "file": self.file,
+            "choice": self.choice,
             "problems": [p.to_dict() for p in self.problems],
             "warnings": list(self.warnings),
             "notes": list(self.notes),

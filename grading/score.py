@@ -1,11 +1,14 @@
-"""Score a loaded submission: run every problem's checks in the worker, each problem within its own time limit.
+"""Score a loaded submission: run every problem's checks in the worker, within one time limit for the whole submission.
 
 Failures of every kind become check results, never exceptions: a submission
-that cannot be read, a class that is missing, a worker that dies or hangs. A
-problem that runs out of time keeps the points its finished checks earned, and
-the next problem starts with a fresh time limit (and, if needed, a fresh worker).
-The torch parity checks of every problem run last, so that torch can import
-meanwhile in a process of its own (``grading.torch_oracle``).
+that cannot be read, a class or method that is missing, a worker that dies or
+hangs. A problem that cannot run at all (nothing loaded, no class, no method)
+says so once, in ``ProblemResult.error``. The time limit counts from the start
+of loading to the last check, so no submission costs more than it; when it
+runs out, the check that was running says which call never returned and on
+which input, and every check not yet run says it was not run. The torch parity
+checks of every problem run last, so that torch can import meanwhile in a
+process of its own (``grading.torch_oracle``); waiting for it is not counted.
 """
 
 from __future__ import annotations
@@ -18,19 +21,21 @@ from collections.abc import Callable
 
 from assignments.spec import Assignment, Problem
 from checks import forward
-from checks.layer import Context
+from checks.layer import Context, LayerContract
 from checks.property import Lost, Property, Runs, run_properties
 from checks.results import ERROR, FAILED, SKIPPED, TIMEOUT, CheckResult, Outcome
 from checks.session import WorkerLost
 from grading.limits import Limits
 from grading.load import Submission
 from grading.report import ProblemResult, Report
-from grading import torch_oracle
+from grading import pick, torch_oracle
 from grading.diagnose import Diagnoser
 from grading.worker import WorkerSession
 
 MAX_CRASHES = 2
 """Worker deaths in one problem after which its remaining checks are not run: a submission that crashes keeps crashing."""
+LOOP_HINT = "Look for a loop that never ends, or work far beyond these tiny inputs."
+RUN_IT_HINT = "Run your file with plain Python first; it must run to the end without errors."
 
 
 def versions() -> dict[str, str]:
@@ -43,137 +48,204 @@ def versions() -> dict[str, str]:
     return found
 
 
-def _all(problem: Problem, outcome: Outcome) -> ProblemResult:
-    return _result(problem, [CheckResult.scored(c.name, outcome, c.points) for c in problem.checks])
+def _unrunnable(problem: Problem, outcome: Outcome) -> ProblemResult:
+    """A problem that could not run at all: every check carries the one reason, which writers for people say once."""
+    checks = [CheckResult.scored(c.name, Outcome(outcome.status, outcome.message, hint=outcome.hint), c.points) for c in problem.checks]
+    return dataclasses.replace(_result(problem, checks), error=outcome.message, hint=outcome.hint or "")
 
 
 def _result(problem: Problem, checks: list[CheckResult]) -> ProblemResult:
     return ProblemResult(problem.id, problem.title, problem.max_score, tuple(checks), problem.required, problem.bonus)
 
 
+def unreadable_hint(submission: Submission) -> str:
+    """What to do about a submission that could not be read, by what it is."""
+    if submission.file is None:
+        return "Hand in the .py file or the notebook that defines the assignment's classes."
+    if submission.file.suffix == ".ipynb":
+        return "Open the notebook in Jupyter and save it again (File > Save Notebook): this file is not a notebook Jupyter wrote."
+    return "Hand in your source code itself: a .py file saved as UTF-8 text, or a notebook."
+
+
+def method_hint(contract: LayerContract, method: str) -> str:
+    if method == "forward":
+        states = "".join(f", {name}=None" for name in contract.states)
+        return f"Add forward(self, X{states}) to class {contract.cls}: it returns every h_t, or only the last h."
+    if method == "backward":
+        return f"Add backward(self, dH) to class {contract.cls}: it returns dX and stores {', '.join(contract.grads)}."
+    return f"Add the method {method} to class {contract.cls}, as the assignment describes it."
+
+
 class _Grading:
-    """One grading's state: the session, what loading found, and the return style of each class."""
+    """One grading's state: the session, what loading found, the return style of each class, and the time left."""
 
     def __init__(
         self, assignment: Assignment, submission: Submission, runs: Runs, limits: Limits, use_torch: bool, progress, diagnose: bool
     ):
         self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
         self.use_torch, self.progress = use_torch, progress
+        self.deadline = time.monotonic() + limits.timeout  # moved on only by the time spent waiting for torch
         self.diagnoser = Diagnoser({library.cls: library for library in assignment.mistakes}) if diagnose else None
-        self.session = WorkerSession(
-            submission.load_message(),
-            blocked=assignment.forbidden_imports,
-            memory_bytes=limits.memory_bytes,
-            copy_from=submission.folder,
-            hide=limits.hide,
-        )
+        self.session = self.session_for(submission)
         self.warnings: list[str] = list(submission.warnings)
         self.notes: list[str] = list(submission.notes)
-        self.styles: dict[str, str] = {}
-        self.missing: dict[str, str] = {}  # class -> why it cannot be graded
+        self.styles: dict[str, tuple[str, bool]] = {}  # class -> (style, whether probing told it)
+        self.unrunnable: dict[str, Outcome] = {}  # problem id -> why it cannot run at all
+        self.out_of_time: dict[str, str] = {}  # problem id -> what was running when its time ran out
         self.shrunk: dict[str, list] = {}  # problem id -> the cases shrunk for its failures so far
         # torch imports in a process of its own meanwhile, when this process has not imported it already.
         self.torch = torch_oracle.oracle() if use_torch and any(c.torch for p in assignment.problems for c in p.checks) else None
 
+    def session_for(self, submission: Submission) -> WorkerSession:
+        return WorkerSession(
+            submission.load_message(),
+            blocked=self.assignment.forbidden_imports,
+            memory_bytes=self.limits.memory_bytes,
+            copy_from=submission.folder,
+            hide=self.limits.hide,
+        )
+
     def load(self) -> Outcome | None:
         """Load the submission into the worker; why nothing can be graded, or None."""
-        hint = "Run your file with plain Python first; it must run to the end without errors."
         if self.submission.error:
-            return Outcome(ERROR, f"the submission could not be read: {self.submission.error}", hint=hint)
-        self.session.deadline = time.monotonic() + self.limits.timeout
+            return Outcome(ERROR, f"the submission could not be read: {self.submission.error}", hint=unreadable_hint(self.submission))
+        contract = self.assignment.contracts[0]
+        chosen = pick.pick_runnable(self.submission, contract, self._class_names(), self.session_for, self.deadline)
+        if chosen is not self.submission:
+            self.session.close()
+            self.submission, self.session = chosen, self.session_for(chosen)
+            self.warnings, self.notes = list(chosen.warnings), list(chosen.notes)
+        self.session.deadline = self.deadline
         try:
             loaded = self.session.load()
         except WorkerLost as lost:
-            hint = "Loading must not train a model or wait for input: keep long runs under `if __name__ == '__main__':`."
-            return Outcome(TIMEOUT if lost.timeout else ERROR, f"{lost.reason}; nothing could be graded", hint=hint)
+            if lost.timeout:
+                message = f"timed out while loading the submission: its top-level code ran past the submission's {self.limits.timeout:g} s"
+                hint = "Loading must not train a model or wait for input: keep long runs under `if __name__ == '__main__':`."
+                return Outcome(TIMEOUT, message, hint=hint)
+            return Outcome(ERROR, f"{lost.reason}; nothing could be graded", hint=RUN_IT_HINT)
         self.warnings += [w.get("text", str(w)) for w in loaded.warnings]
         if loaded.isolation:
             self.notes.append(f"the submission ran in a worker with {loaded.isolation}")
-        for contract in self.assignment.contracts:
-            if contract.cls not in loaded.classes:
-                found = ", ".join(loaded.classes) or "none"
-                reason = f"no class {contract.cls}; found classes: {found}"
-                syntax = [w for w in loaded.warnings if w.get("type") == "SyntaxError"]
-                if syntax:
-                    reason += f"; {syntax[0].get('text', '')}"
-                self.missing[contract.cls] = reason
+        for problem in self.assignment.problems:
+            why = self._why_not(problem.contract, problem, loaded)
+            if why is not None:
+                self.unrunnable[problem.id] = why
         return None
 
-    def style(self, contract) -> str:
+    def _class_names(self) -> tuple[str, ...]:
+        return tuple(c.cls for c in self.assignment.contracts)
+
+    def _why_not(self, contract: LayerContract, problem: Problem, loaded) -> Outcome | None:
+        """Why ``problem`` cannot run at all in the loaded submission, or None."""
+        if contract.cls not in loaded.classes:
+            found = ", ".join(loaded.classes) or "none"
+            reason = f"no class {contract.cls}; found classes: {found}"
+            broken = [w for w in loaded.warnings if w.get("type")]
+            if broken:
+                reason += f"; {broken[0].get('text', '')}"
+            if problem.bonus:
+                return Outcome(SKIPPED, f"not attempted: {reason}")
+            hint = RUN_IT_HINT if broken else f"Define class {contract.cls} at the top level of your file or notebook, with the methods the assignment names."
+            return Outcome(ERROR, reason, hint=hint)
+        methods = loaded.methods.get(contract.cls)
+        missing = [m for m in problem.methods if methods is not None and m not in methods]
+        if missing:
+            return Outcome(ERROR, f"{contract.cls} has no method {' and no method '.join(missing)}", hint=method_hint(contract, missing[0]))
+        return None
+
+    def style(self, contract: LayerContract) -> tuple[str, bool]:
+        """forward's return style for ``contract``'s class, probed once: (style, whether the probe could tell)."""
         if contract.cls not in self.styles:
             try:
-                style, note = forward.probe_style(self.session, contract)
+                style, note, told = forward.probe_style(self.session, contract)
             except WorkerLost as lost:
-                style, note = (
-                    "sequence",
-                    f"could not tell {contract.cls}.forward's return style ({lost.reason}); graded as returning every step",
-                )
-            self.styles[contract.cls] = style
+                if lost.timeout:
+                    raise
+                style, note, told = forward.SEQUENCE, f"could not tell {contract.cls}.forward's return style ({lost.reason})", False
+            self.styles[contract.cls] = style, told
             self.notes.append(note)
         return self.styles[contract.cls]
 
     def problems(self) -> list[ProblemResult]:
         """Every problem's results; the checks that need torch run after all the others, once torch is ready.
 
-        Each problem has ``limits.timeout`` seconds for all its checks: what its
-        first round leaves is what its torch checks get. Waiting for torch is
-        not counted against the submission.
+        Each round (a problem's checks, or its torch checks) may use an equal
+        share of the time left when it starts, so a hang in one problem leaves
+        time for the others and the submission never runs past its limit.
+        Waiting for torch to import is not counted.
         """
         outcomes: dict[str, dict[str, Outcome]] = {p.id: {} for p in self.assignment.problems}
         crashes: dict[str, list[str]] = {p.id: [] for p in self.assignment.problems}
-        left = {p.id: self.limits.timeout for p in self.assignment.problems}
-        graded = [p for p in self.assignment.problems if p.contract.cls not in self.missing]
-        for torch_round in (False, True):
-            for problem in graded:
-                specs = [spec for spec in problem.checks if spec.torch == torch_round]
-                stopped = any(o.status == TIMEOUT for o in outcomes[problem.id].values()) or len(crashes[problem.id]) >= MAX_CRASHES
-                if not specs or stopped:
-                    continue
-                if torch_round and self.use_torch and self.torch is not None:
-                    self._torch_ready()
-                started = time.monotonic()
-                self.session.deadline = started + left[problem.id]
-                self._sweep(problem, specs, outcomes[problem.id], crashes[problem.id])
-                left[problem.id] -= time.monotonic() - started
-        return [self._finish(problem, outcomes[problem.id], crashes[problem.id]) for problem in self.assignment.problems]
+        graded = [p for p in self.assignment.problems if p.id not in self.unrunnable]
+        rounds = [(p, torch_round) for torch_round in (False, True) for p in graded if any(c.torch == torch_round for c in p.checks)]
+        for number, (problem, torch_round) in enumerate(rounds):
+            if problem.id in self.out_of_time or len(crashes[problem.id]) >= MAX_CRASHES:
+                continue
+            if torch_round and self.use_torch and self.torch is not None:
+                self._torch_ready()
+            now = time.monotonic()
+            self.session.deadline = now + max(self.deadline - now, 0.0) / (len(rounds) - number)
+            self._sweep(problem, [spec for spec in problem.checks if spec.torch == torch_round], outcomes[problem.id], crashes[problem.id])
+        for problem in graded:
+            self._fill_not_run(problem, outcomes[problem.id], crashes[problem.id])
+        self._diagnose_all(graded, outcomes)
+        return [self._finish(problem, outcomes[problem.id]) for problem in self.assignment.problems]
+
+    def _diagnose_all(self, graded: list[Problem], outcomes: dict[str, dict[str, Outcome]]) -> None:
+        """Diagnose every failure; then a failure whose answers a mistake reproduces only by its crash is named after that
+        mistake too, when the numbers of another check of the class already established it."""
+        established: dict[str, set[tuple[str, ...]]] = {}
+        for problem in graded:
+            for name, outcome in outcomes[problem.id].items():
+                outcomes[problem.id][name] = found = self._diagnosed(problem, outcome)
+                if found.diagnosis is not None and found.diagnosis.match == "exact":
+                    established.setdefault(problem.contract.cls, set()).add(found.diagnosis.mistakes)
+        for problem in graded:
+            known = frozenset(established.get(problem.contract.cls, ()))
+            for name, outcome in outcomes[problem.id].items():
+                if known and outcome.diagnosis is None:
+                    outcomes[problem.id][name] = self._diagnosed(problem, outcome, known)
 
     def _torch_ready(self) -> None:
+        waited = time.monotonic()
         try:
             self.torch.ready()
         except torch_oracle.OracleFailed:
             pass  # each torch check then fails with the reason, as a fault of the grader's
+        self.deadline += time.monotonic() - waited
 
-    def _finish(self, problem: Problem, outcomes: dict[str, Outcome], crashes: list[str]) -> ProblemResult:
-        missing = self.missing.get(problem.contract.cls)
-        if missing and problem.bonus:
-            return _all(problem, Outcome(SKIPPED, f"not attempted: {missing}"))
-        if missing:
-            return _all(
-                problem, Outcome(ERROR, missing, hint=f"Define class {problem.contract.cls} with the methods the assignment names.")
-            )
+    def _fill_not_run(self, problem: Problem, outcomes: dict[str, Outcome], crashes: list[str]) -> None:
+        """An outcome for each check that never ran, saying why: the worker kept dying, or the time ran out."""
         for spec in problem.checks:
             if spec.name not in outcomes and len(crashes) >= MAX_CRASHES:
                 outcomes[spec.name] = Outcome(
                     ERROR, f"not run: the worker died {len(crashes)} times in {problem.id} ({', '.join(crashes)})"
                 )
             elif spec.name not in outcomes:
-                running = next((n for n, o in outcomes.items() if o.status == TIMEOUT), "an earlier check")
-                outcomes[spec.name] = Outcome(
-                    TIMEOUT, f"not run: {problem.id} ran out of its {self.limits.timeout:g} s while {running} was running"
-                )
-        results = [CheckResult.scored(spec.name, self._diagnosed(problem, outcomes[spec.name]), spec.points) for spec in problem.checks]
+                outcomes[spec.name] = Outcome(TIMEOUT, f"not run: {problem.id} ran out of time while {self.out_of_time[problem.id]}")
+
+    def _finish(self, problem: Problem, outcomes: dict[str, Outcome]) -> ProblemResult:
+        if problem.id in self.unrunnable:
+            return _unrunnable(problem, self.unrunnable[problem.id])
+        results = [CheckResult.scored(spec.name, outcomes[spec.name], spec.points) for spec in problem.checks]
         if self.progress:
             for result in results:
                 self.progress(problem, result)
         return _result(problem, results)
 
-    def _diagnosed(self, problem: Problem, outcome: Outcome) -> Outcome:
-        """``outcome`` with the diagnosis of its failure, when it failed on evidence the known mistakes can replay."""
+    def _diagnosed(self, problem: Problem, outcome: Outcome, established: frozenset = frozenset()) -> Outcome:
+        """``outcome`` with the diagnosis of its failure, when it failed on evidence the known mistakes can replay.
+
+        When the diagnosis names the mistake, its hint replaces the check's: a generic hint ("pair with h_(t-1)")
+        can send a student to change code that is right, while the mistake's hint points at what is wrong.
+        """
         if self.diagnoser is None or outcome.status not in (FAILED, ERROR) or not outcome.evidence:
             return outcome
         cls = problem.contract.cls
-        diagnosis = self.diagnoser.diagnose(outcome, cls, self.styles.get(cls, forward.SEQUENCE))
-        return dataclasses.replace(outcome, diagnosis=diagnosis)
+        diagnosis = self.diagnoser.diagnose(outcome, cls, self.styles.get(cls, (forward.SEQUENCE, True))[0], established)
+        explained = diagnosis is not None and diagnosis.match != "none" and diagnosis.mistakes and diagnosis.hint
+        return dataclasses.replace(outcome, diagnosis=diagnosis, hint=diagnosis.hint if explained else outcome.hint)
 
     def _sweep(self, problem: Problem, specs: list, outcomes: dict[str, Outcome], crashes: list[str]) -> None:
         """Run ``specs`` into ``outcomes``: their properties in one sweep, again in a fresh worker after a crash."""
@@ -185,9 +257,10 @@ class _Grading:
                 )
                 continue
             try:
-                made = spec.run(Context(self.session, problem.contract, self.style(problem.contract), self.runs, self.torch))
+                style, told = self.style(problem.contract)
+                made = spec.run(Context(self.session, problem.contract, style, self.runs, self.torch, style_known=told))
             except WorkerLost as lost:
-                outcomes[spec.name] = self._lost(problem, spec.name, lost)
+                outcomes[spec.name] = self._lost(problem, spec.name, lost, None)
                 if lost.timeout:
                     return
                 continue
@@ -195,23 +268,31 @@ class _Grading:
                 properties[spec.name] = made
             else:
                 outcomes[spec.name] = made
-        while properties and not any(o.status == TIMEOUT for o in outcomes.values()) and len(crashes) < MAX_CRASHES:
+        while properties and problem.id not in self.out_of_time and len(crashes) < MAX_CRASHES:
             try:
                 # A case shrunk for a failure in the first round is tried first for the torch round's checks too.
                 outcomes.update(run_properties(properties, self.runs, self.shrunk.setdefault(problem.id, [])))
                 properties = {}
             except Lost as lost:
                 # The check that was running takes the loss; the rest run again in a fresh worker.
-                outcomes[lost.name] = self._lost(problem, lost.name, lost.lost)
+                outcomes[lost.name] = self._lost(problem, lost.name, lost.lost, lost.case)
                 del properties[lost.name]
                 if not lost.lost.timeout:
                     crashes.append(lost.name)
 
-    def _lost(self, problem: Problem, name: str, lost: WorkerLost) -> Outcome:
-        where = f"during {problem.id}: {name}"
+    def _lost(self, problem: Problem, name: str, lost: WorkerLost, case: str | None) -> Outcome:
+        where = f"{problem.id}: {name}"
         if lost.timeout:
-            return Outcome(TIMEOUT, f"{lost.reason} {where}", hint="Look for a loop that never ends, or work far beyond these tiny inputs.")
-        return Outcome(ERROR, f"{lost.reason} {where}", hint="The submission crashed the Python process; run this check's input by hand.")
+            self.out_of_time[problem.id] = f"{lost.running} was running in {name}" if lost.running else f"{name} was waiting to run"
+            if not lost.running:
+                return Outcome(TIMEOUT, f"not run: the submission's {self.limits.timeout:g} s were used up before {where}")
+            if case is None and isinstance(lost.case, str):
+                case = lost.case  # the probe of forward's return style describes its own input
+            message = f"timed out: {lost.running} did not return within {problem.id}'s share of the submission's {self.limits.timeout:g} s ({where})"
+            return Outcome(TIMEOUT, message, counterexample=case, hint=LOOP_HINT)
+        return Outcome(
+            ERROR, f"{lost.reason} during {where}", counterexample=case, hint="The submission crashed the Python process; run this input by hand."
+        )
 
 
 def score(
@@ -233,7 +314,7 @@ def score(
     try:
         why_not = grading.load()
         if why_not:
-            problems = [_all(p, why_not) for p in assignment.problems]
+            problems = [_unrunnable(p, why_not) for p in assignment.problems]
         else:
             problems = grading.problems()
     finally:
@@ -258,16 +339,19 @@ def score(
         seconds=time.monotonic() - started,
         status=status,
         reason=reason,
+        file=grading.submission.graded_file,
+        choice=grading.submission.choice,
     )
 
 
 def _status(assignment: Assignment, grading: _Grading, why_not: Outcome | None, problems: list[ProblemResult]) -> tuple[str, str]:
-    """graded; error when nothing could be graded (unreadable, no required class, or every check crashed); timeout when a check ran out of time."""
+    """graded; error when nothing could be graded (unreadable, no required class or method, or every check crashed);
+    timeout when the submission's time ran out."""
     if why_not is not None:
         return (TIMEOUT if why_not.status == TIMEOUT else ERROR), why_not.message
-    required = [c.cls for p in assignment.problems if not p.bonus for c in [p.contract]]
-    if all(cls in grading.missing for cls in required):
-        return ERROR, grading.missing[required[0]]
+    required = [p.id for p in assignment.problems if not p.bonus]
+    if all(p in grading.unrunnable for p in required):
+        return ERROR, grading.unrunnable[required[0]].message
     timed_out = [c for p in problems for c in p.checks if c.status == TIMEOUT]
     if timed_out:
         return TIMEOUT, timed_out[0].message

@@ -19,6 +19,7 @@ over two pipes:
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ from grading import protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOTSTRAP = (
-    "import sys; sys.path.insert(0, {root!r}); from grading import torch_oracle; torch_oracle.serve(int(sys.argv[1]), int(sys.argv[2]))"
+    "import sys; sys.path.insert(0, {root!r}); from grading import torch_oracle; "
+    "torch_oracle.serve(int(sys.argv[1]), int(sys.argv[2]), parent=int(sys.argv[3]))"
 )
 ANSWER_SECONDS = 120.0
 """How long one answer may take, torch's import included; only a broken installation takes this long."""
@@ -39,19 +41,25 @@ class OracleFailed(RuntimeError):
 
 
 class TorchOracle:
-    """The grader's handle on its torch process."""
+    """The grader's handle on its torch process.
+
+    The process runs in a session of its own, so that a terminal's Ctrl-C
+    reaches the grader only, and is killed when the grader ends, however it
+    ends (``zygote.die_with_parent``).
+    """
 
     def __init__(self):
         to_oracle_r, self.to_oracle = os.pipe()
         self.from_oracle, from_oracle_w = os.pipe()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ROOT)), str(to_oracle_r), str(from_oracle_w)],
+            [sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ROOT)), str(to_oracle_r), str(from_oracle_w), str(os.getpid())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             env=env,
             cwd="/",
             pass_fds=(to_oracle_r, from_oracle_w),
+            start_new_session=True,
         )
         os.close(to_oracle_r)
         os.close(from_oracle_w)
@@ -78,8 +86,33 @@ class TorchOracle:
     def alive(self) -> bool:
         return self.owner == os.getpid() and self.process.poll() is None
 
+    def close(self) -> None:
+        """End the process and wait for it.
+
+        Killed rather than asked: it holds nothing to save, and a process still
+        importing torch reads its pipe only once the import is done.
+        """
+        for fd in (self.to_oracle, self.from_oracle):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.process.kill()
+        self.process.wait()
+
 
 _oracle: TorchOracle | None = None
+
+
+def stop() -> None:
+    """End this process's oracle, if it started one, and wait for it: what the grader calls before it exits.
+
+    An oracle inherited through a fork belongs to the parent and is left alone.
+    """
+    global _oracle
+    if _oracle is not None and _oracle.owner == os.getpid():
+        _oracle.close()
+    _oracle = None
 
 
 class _InProcess:
@@ -106,8 +139,15 @@ def oracle() -> TorchOracle | _InProcess:
     return _oracle
 
 
-def serve(read_fd: int, write_fd: int) -> None:
-    """The oracle's side: import torch, then answer requests until the grader closes the channel."""
+def serve(read_fd: int, write_fd: int, *, parent: int | None = None) -> None:
+    """The oracle's side: import torch, then answer requests until the grader closes the channel or ends.
+
+    ``parent``: the grader's pid, whose end, however it comes, kills this process.
+    """
+    from grading.zygote import die_with_parent  # noqa: PLC0415 - only the oracle's process needs it
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
+    die_with_parent(signal.SIGKILL, parent=parent)
     try:
         import torch  # noqa: PLC0415
 

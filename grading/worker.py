@@ -17,6 +17,7 @@ import functools
 import hashlib
 import importlib.util
 import json
+import mmap
 import os
 import socket
 import shutil
@@ -27,13 +28,13 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from checks.memo import remembered
-from checks.session import Op, Reply, WorkerLost, reply_from_wire, to_wire
+from checks.session import Op, Reply, WorkerLost, describe_op, reply_from_wire, to_wire
 from grading import protocol
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,8 @@ ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_N
 RECENT_SCRIPTS = 4096
 """Scripts whose replies are kept for reuse: enough for every distinct script of a grading, so that the torch
 checks, run last, replay the replies of the checks before them."""
+PROGRESS_BYTES = 8
+"""The page the worker writes the running operation's index into (``grading.worker_main``), read after a timeout."""
 OUTPUT_CAP = 64 * 1024
 """Bytes of the worker's stdout and of its stderr that are kept; the rest is read and dropped."""
 
@@ -83,16 +86,23 @@ class _Drain(threading.Thread):
 
 
 class Zygote:
-    """The grader's handle on its fork server (``grading.zygote``), started on first use."""
+    """The grader's handle on its fork server (``grading.zygote``), started on first use.
+
+    The zygote runs in a session of its own, so that a terminal's Ctrl-C
+    reaches the grader only. It gets SIGTERM when the grader ends, however it
+    ends (strictly: when the grader's thread that started it ends; see
+    ``zygote.die_with_parent``), and then kills its workers and what they left.
+    """
 
     def __init__(self):
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-u", "-c", ZYGOTE_BOOTSTRAP.format(root=str(ROOT)), str(child.fileno())],
+            [sys.executable, "-I", "-u", "-c", ZYGOTE_BOOTSTRAP.format(root=str(ROOT)), str(child.fileno()), str(os.getpid())],
             stdin=subprocess.DEVNULL,
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", **ONE_THREAD},
             cwd="/",
             pass_fds=(child.fileno(),),
+            start_new_session=True,
         )
         child.close()
         self.sock = parent
@@ -138,14 +148,32 @@ class Zygote:
         return self.owner == os.getpid() and self.process.poll() is None
 
     def close(self) -> None:
+        """End the zygote and wait for it; it first kills every process its workers left.
+
+        SIGTERM as well as the closed socket: a zygote busy with a ``wait``
+        would otherwise notice the closing only when that wait is over.
+        """
         self.sock.close()
+        self.process.terminate()
         try:
             self.process.wait(5)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
 
 
 _zygote: Zygote | None = None
+
+
+def stop_zygote() -> None:
+    """End this process's zygote, if it started one, and wait for it: what the grader calls before it exits.
+
+    A zygote inherited through a fork belongs to the parent and is left alone.
+    """
+    global _zygote
+    if _zygote is not None and _zygote.owner == os.getpid():
+        _zygote.close()
+    _zygote = None
 
 
 def _spawn(**options) -> int:
@@ -203,6 +231,9 @@ class WorkerProcess:
         self.from_worker, from_worker_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
+        progress_fd = os.memfd_create("rnn-grader-progress")
+        os.ftruncate(progress_fd, PROGRESS_BYTES)
+        self.progress = mmap.mmap(progress_fd, PROGRESS_BYTES)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder, "TMPDIR": self.folder, "LANG": "C.UTF-8", **ONE_THREAD}
         try:
             self.pid = _spawn(
@@ -212,19 +243,25 @@ class WorkerProcess:
                 env=env,
                 copy_from=None if copy_from is None else str(Path(copy_from).resolve()),
                 hide=sorted({*hidden_paths(), *(h for h in hide if _safe_to_hide(Path(h)))}),
-                fds=(to_worker_r, from_worker_w, out_w, err_w),
+                fds=(to_worker_r, from_worker_w, out_w, err_w, progress_fd),
             )
         finally:
-            for fd in (to_worker_r, from_worker_w, out_w, err_w):
+            for fd in (to_worker_r, from_worker_w, out_w, err_w, progress_fd):
                 os.close(fd)
         self.returncode: int | None = None
         self.stdout, self.stderr = _Drain(out_r, OUTPUT_CAP), _Drain(err_r, OUTPUT_CAP)
         self.stdout.start()
         self.stderr.start()
 
+    def running(self) -> int | None:
+        """The index of the script operation the worker started last (from the page it shares), or None."""
+        started = int.from_bytes(self.progress[:4], "little")
+        return started - 1 if started else None
+
     def request(self, message: dict | bytes, timeout: float) -> dict:
         """Send one message (or an encoded frame) and wait for its reply; WorkerLost when the worker dies or overruns ``timeout``."""
         deadline = time.monotonic() + max(timeout, 0.0)
+        self.progress[:4] = bytes(4)
         try:
             protocol.send(self.to_worker, message, timeout=max(timeout, 0.0))
             reply = protocol.receive(self.from_worker, timeout=max(deadline - time.monotonic(), 0.0))
@@ -270,6 +307,7 @@ class WorkerProcess:
                 pass
         self.stdout.join(2)
         self.stderr.join(2)
+        self.progress.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -281,6 +319,7 @@ class Loaded:
     warnings: list[dict]
     refused: list[str]
     isolation: str = ""
+    methods: dict[str, frozenset[str]] = field(default_factory=dict)  # each class's public methods, inherited ones included
 
 
 def script_frame(script: list[Op]) -> tuple[bytes, bytes]:
@@ -336,11 +375,13 @@ class WorkerSession:
                 classes=[str(c) for c in reply.get("classes", [])][:200],
                 warnings=[w for w in reply.get("warnings", []) if isinstance(w, dict)][:50],
                 refused=[str(r) for r in reply.get("refused", [])][:20],
+                methods=_methods(reply.get("methods")),
             )
             self._note_refused(reply)
         try:
             reply = self.process.request(message, self._remaining())
-        except WorkerLost:
+        except WorkerLost as lost:
+            lost.index = self.process.running()
             self._retire()
             raise
         self._note_refused(reply)
@@ -376,7 +417,12 @@ class WorkerSession:
         if key in self.recent:
             self.recent.move_to_end(key)
             return self.recent[key]
-        reply = self._request(frame)
+        try:
+            reply = self._request(frame)
+        except WorkerLost as lost:
+            if lost.running == "" and lost.index is not None and 0 <= lost.index < len(script):
+                lost.running = describe_op(script[lost.index])
+            raise
         replies = reply.get("replies")
         if not isinstance(replies, list):
             raise WorkerLost("worker sent a reply without results")
@@ -390,6 +436,17 @@ class WorkerSession:
         """Stop the worker; the stdout and stderr it printed over the whole grading, capped."""
         self._retire()
         return tuple(_capped([pair[i] for pair in self.output]) for i in (0, 1))  # type: ignore[return-value]
+
+
+def _methods(found) -> dict[str, frozenset[str]]:
+    """The load reply's methods by class, as plain capped strings; anything malformed counts for nothing."""
+    if not isinstance(found, dict):
+        return {}
+    return {
+        str(cls)[:200]: frozenset(str(m)[:200] for m in names[:200])
+        for cls, names in list(found.items())[:200]
+        if isinstance(names, list)
+    }
 
 
 def _capped(drains: list[_Drain]) -> str:

@@ -4,7 +4,7 @@ Starting a fresh interpreter and importing NumPy costs a tenth of a second of
 CPU; forking a process that already did costs a millisecond. The grader starts
 one zygote (``python -I``) and asks it over a Unix socket for each worker:
 
-    {"op": "spawn", ...} + four fds  -> {"pid", "hardened"}
+    {"op": "spawn", ...} + five fds  -> {"pid", "hardened"}
     {"op": "wait", "pid", "timeout"} -> {"status"}   (subprocess's returncode, or None while it runs)
     {"op": "clean"}                  -> {"killed"}   (every descendant killed and reaped)
 
@@ -24,7 +24,8 @@ The child of a spawn, before any student code runs:
    (holding those files in ``submission/``); the project's packages, the
    submissions and the reports are covered by empty mounts besides;
 4. as root, drops to the unprivileged user ``nobody``;
-5. asks to be killed when the zygote ends (and the zygote, when the grader ends);
+5. asks to be killed when the zygote ends (the zygote, when the grader ends,
+   gets SIGTERM, on which it kills every descendant and exits);
 6. puts the given pipes on its stdin/stdout/stderr and protocol fds, closes
    everything else, and becomes ``grading.worker_main``.
 """
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import mmap
 import os
 import pwd
 import resource
@@ -43,6 +45,7 @@ import time
 from pathlib import Path
 
 MAX_MESSAGE = 1 << 16
+PROGRESS_BYTES = 8
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 CLONE_NEWNS = 0x00020000
@@ -188,7 +191,12 @@ def _nobody() -> tuple[int, int]:
 
 def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
     """In the forked child: isolate, take the limits, drop privileges, and serve as the worker."""
-    read_fd, write_fd, out_fd, err_fd = fds
+    zygote = os.getppid()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the zygote's own handlers are not the worker's
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    read_fd, write_fd, out_fd, err_fd, progress_fd = fds
+    progress = mmap.mmap(progress_fd, PROGRESS_BYTES)  # shared with the grader: which operation runs (grading.worker)
+    os.close(progress_fd)
     sock.close()
     os.setsid()
     files = _python_files(Path(message["copy_from"])) if message.get("copy_from") else {}
@@ -207,7 +215,7 @@ def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
         os.setgroups([])
         os.setgid(gid)
         os.setuid(uid)
-    _die_with_parent()
+    die_with_parent(signal.SIGKILL, parent=zygote)
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in message.get("env", {}).items()})
     os.environ.update(HOME=workspace, TMPDIR=workspace)
@@ -226,16 +234,24 @@ def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
     from grading import worker_main  # noqa: PLC0415 - already imported by the zygote
 
     try:
-        worker_main.serve(read_fd, write_fd, frozenset(message.get("blocked", ())), isolation=isolation)
+        worker_main.serve(read_fd, write_fd, frozenset(message.get("blocked", ())), isolation=isolation, progress=progress)
     finally:
         os._exit(0)
 
 
-def _die_with_parent() -> None:
-    """SIGKILL this process when its parent ends (set after any change of user, which clears it)."""
-    parent = os.getppid()
-    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent ended before the request took effect
+def die_with_parent(signum: int, *, parent: int | None = None) -> None:
+    """Have the kernel send ``signum`` to this process when its parent ends, however the parent ends; exit now if it already has.
+
+    ``parent`` is the pid the parent had when it started this process (by
+    default, the parent now): a parent that ended before the request took
+    effect shows as a different parent. Set it after any change of user,
+    which clears it. The signal comes when the *thread* that started this
+    process ends, so start helpers from a thread that lives as long as the
+    process (the main thread).
+    """
+    parent = os.getppid() if parent is None else parent
+    _libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0)
+    if os.getppid() != parent:
         os._exit(1)
 
 
@@ -305,10 +321,21 @@ class Zygote:
             self._reap()
         return killed
 
+    def end(self) -> None:
+        """Kill every descendant, then exit: what SIGTERM does, whether the grader closes the zygote or dies.
+
+        Not cut short by a second SIGTERM, nor by one that comes while ``clean``
+        already runs (this ``clean`` then finishes the job), so no process a
+        worker started outlives the zygote.
+        """
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        self.clean()
+        os._exit(0)
+
     def serve(self, sock: socket.socket) -> None:
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 4)
+                data, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 5)
             except OSError:
                 return
             if not data:
@@ -329,13 +356,17 @@ class Zygote:
 
 
 def main() -> None:
+    """``python -c ... SOCKET_FD GRADER_PID``: serve the grader on the socket until it closes it, ends the zygote or dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
     import numpy  # noqa: F401, PLC0415 - the point of the zygote: every worker forks with NumPy loaded
 
     from grading import protocol, worker_main  # noqa: F401, PLC0415 - loaded once, here, for every worker
 
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    _die_with_parent()  # a grader killed from outside takes its zygote, and so its worker, with it
     zygote = Zygote()
+    signal.signal(signal.SIGTERM, lambda *_: zygote.end())
+    # A grader killed from outside sends SIGTERM, so its zygote kills what the workers left, and the workers die with it.
+    die_with_parent(signal.SIGTERM, parent=int(sys.argv[2]) if len(sys.argv) > 2 else None)
     try:
         zygote.serve(socket.socket(fileno=int(sys.argv[1])))
     finally:

@@ -155,7 +155,7 @@ ASSIGNMENT = Assignment(
         Problem("problem3", "LSTM backpropagation", LSTM, backward_checks(LSTM, each_gradient=5, own_forward=15, torch=5)),
         Problem(
             "problem4",
-            "GRU forward and backward (bonus)",
+            "GRU forward and backward",  # writers add "(bonus)" from bonus=True
             GRU,
             forward_checks(shape=1, values=4, initial_state=1, no_state=1, keeps_inputs=1, torch=3)
             + backward_checks(GRU, each_gradient=1, own_forward=3, torch=1),

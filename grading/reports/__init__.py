@@ -5,13 +5,14 @@
     junit.xml      one testcase per check
     results.json   the Gradescope autograder format
 
-Files are written to a temporary name and renamed, so a reader never sees half a report.
+Files are written to a temporary name and renamed, so a reader never sees half a report, and get the mode the
+process umask gives any new file.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 from grading.report import Report
@@ -23,15 +24,30 @@ from grading.reports.as_markdown import markdown
 WRITERS = {"report.json": report_json, "report.md": markdown, "junit.xml": junit, "results.json": gradescope}
 
 
+def _new_file(folder: Path, name: str) -> tuple[int, Path]:
+    """A new, empty temporary file beside ``name``, open for writing.
+
+    Opened with mode 0666 so that the kernel applies the process umask, as it does to any new file
+    (0644 under umask 022, 0640 under 027): mkstemp's 0600 would hide reports from a TA in the instructor's group.
+    """
+    while True:
+        path = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), path
+        except FileExistsError:
+            continue
+
+
 def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file renamed over it, with the mode the umask gives a new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, temporary = _new_file(path.parent, path.name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

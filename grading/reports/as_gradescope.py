@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 
-from grading.report import Report
-from grading.reports.wording import diagnosis_text
+from grading.report import ProblemResult, Report
+from grading.reports.for_people import shown_hint, warnings
+from grading.reports.wording import diagnosis_text, score_text
 
 
-def _output(check) -> str:
+def _output(problem: ProblemResult, check) -> str:
     parts = [check.message or check.status]
+    hint = shown_hint(problem, check)
     if check.diagnosis:
-        parts.append(f"**Diagnosis:** {diagnosis_text(check.diagnosis, check.hint)}")
-    if check.counterexample:
+        parts.append(f"**Diagnosis:** {diagnosis_text(check.diagnosis, hint)}")
+    if check.counterexample and not problem.error:  # a problem that could not run has no failing input
         parts.append(f"Smallest failing input:\n\n```text\n{check.counterexample}\n```")
-    if check.hint:
-        parts.append(f"**Hint:** {check.hint}")
+    if hint:
+        parts.append(f"**Hint:** {hint}")
     return "\n\n".join(parts)
 
 
@@ -26,16 +28,16 @@ def gradescope(report: Report) -> str:
             "score": check.score,
             "max_score": check.max_score,
             "status": "passed" if check.status == "passed" else "failed",
-            "output": _output(check),
+            "output": _output(problem, check),
             "output_format": "md",
             "visibility": "visible",
         }
         for problem, check in report.checks
     ]
-    summary = "\n".join(f"- {w}" for w in (*report.notes, *report.warnings))
+    summary = "\n".join([*([report.choice, ""] if report.choice else []), *(f"- {w}" for w in (*report.notes, *warnings(report)))])
     results = {
         "score": report.score,
-        "output": summary or f"{report.assignment}: {report.score:g} / {report.max_score:g}",
+        "output": summary.strip() or f"{report.assignment}: {score_text(report)}",
         "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",

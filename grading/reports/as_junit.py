@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from grading.report import Report
+from grading.reports.for_people import shown_hint
 from grading.reports.wording import diagnosis_text
 
 TAG = {"failed": "failure", "error": "error", "timeout": "error", "skipped": "skipped"}
@@ -29,9 +30,9 @@ def junit(report: Report) -> str:
             case = ET.SubElement(suite, "testcase", classname=f"{report.assignment}.{problem.id}", name=check.name)
             if check.status in TAG:
                 element = ET.SubElement(case, TAG[check.status], message=check.message[:500], type=check.status)
-                diagnosis = check.diagnosis and f"Diagnosis: {diagnosis_text(check.diagnosis, check.hint)}"
-                element.text = "\n\n".join(
-                    t for t in (check.message, diagnosis, check.counterexample, check.hint and f"Hint: {check.hint}") if t
-                )
+                hint = shown_hint(problem, check)
+                diagnosis = check.diagnosis and f"Diagnosis: {diagnosis_text(check.diagnosis, hint)}"
+                counterexample = None if problem.error else check.counterexample  # a problem that could not run has no input
+                element.text = "\n\n".join(t for t in (check.message, diagnosis, counterexample, hint and f"Hint: {hint}") if t)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

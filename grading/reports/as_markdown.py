@@ -1,16 +1,13 @@
-"""report.md: a per-problem table, then each failure with its smallest failing input and a hint."""
+"""report.md: a per-problem table, then what to fix: each failure with its smallest failing input and a hint, each said once."""
 
 from __future__ import annotations
 
-from checks.results import PASSED, SKIPPED
-from grading.report import Report
-from grading.reports.wording import diagnosis_text
+from checks.results import ERROR, SKIPPED, CheckResult
+from grading.report import ProblemResult, Report
+from grading.reports.for_people import Failure, NotRun, warnings, what_to_fix
+from grading.reports.wording import explained_together, none_ran, points, problem_label, score_text
 
 MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "skipped": "➖"}
-
-
-def _points(x: float) -> str:
-    return f"{x:g}"
 
 
 def _fence(text: str) -> str:
@@ -20,38 +17,76 @@ def _fence(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
-def markdown(report: Report) -> str:
+def _marks(problem: ProblemResult) -> str:
+    """Each check's mark; a problem that could not run says so once instead."""
+    if not problem.error:
+        return " ".join(f"{MARK[c.status]} {c.name}" for c in problem.checks)
+    status = problem.checks[0].status if problem.checks else ERROR
+    return f"{MARK[status]} {none_ran(len(problem.checks), skipped=status == SKIPPED)}"
+
+
+def _not_run(entry: NotRun) -> list[str]:
+    names = ", ".join(p.id for p in entry.problems)
+    lines = ["", f"### {MARK[entry.status]} {names} could not run (0 / {points(entry.max_score)})", "", entry.reason]
+    return lines + (["", f"**Hint:** {entry.hint}"] if entry.hint else [])
+
+
+def _input(check: CheckResult, same_as: str | None = None) -> list[str]:
+    if same_as:
+        return ["", f"Smallest failing input: the same as {same_as}'s."]
+    return ["", "Smallest failing input:", "", _fence(check.counterexample)] if check.counterexample else []
+
+
+def _failure(entry: Failure) -> list[str]:
+    """One failed check with its diagnosis, input and hint; or the checks one mistake explains, under one heading."""
+    first = entry.checks[0]
+    if len(entry.checks) == 1:
+        lines = ["", f"### {MARK[first.status]} {entry.problem.id} · {first.name}: {first.status} (0 / {points(first.max_score)})"]
+        lines += ["", first.message]
+        lines += ["", f"**Diagnosis:** {entry.diagnosis}"] if entry.diagnosis else []
+        lines += _input(first)
+        return lines + (["", f"**Hint:** {entry.hint}"] if entry.hint else [])
+    names = ", ".join(c.name for c in entry.checks)
+    if not entry.mistakes:  # checks that one reason kept from running: the reason once
+        lines = ["", f"### {MARK[first.status]} {entry.problem.id} · {names}: {first.status} (0 / {points(entry.max_score)})"]
+        return lines + ["", first.message] + (["", f"**Hint:** {entry.hint}"] if entry.hint else [])
     lines = [
-        f"# {report.assignment}: {_points(report.score)} / {_points(report.max_score)}",
         "",
-        f"Submission `{report.submission}` · seed {report.seed} · {report.max_examples} examples per property · {report.seconds:.1f} s",
+        f"### {MARK[first.status]} {entry.problem.id} · {names} (0 / {points(entry.max_score)}): "
+        f"{explained_together(entry.mistakes, len(entry.checks))}",
+        "",
+        f"**Diagnosis:** {entry.diagnosis}",
+    ]
+    lines += ["", f"**Hint:** {entry.hint}"] if entry.hint else []
+    for check in entry.checks:
+        lines += ["", f"#### {MARK[check.status]} {check.name}: {check.status} (0 / {points(check.max_score)})", "", check.message]
+        lines += _input(check, entry.same_input_as(check))
+    return lines
+
+
+def markdown(report: Report) -> str:
+    lines = [f"# {report.assignment}: {score_text(report)}", ""]
+    if report.choice:
+        lines += [report.choice, ""]
+    graded = f" · file `{report.file}`" if report.file else ""
+    lines += [
+        f"Submission `{report.submission}`{graded} · seed {report.seed} · {report.max_examples} examples per property"
+        f" · {report.seconds:.1f} s",
         "",
         "| Problem | Score | Checks |",
         "|---|---:|---|",
     ]
     for problem in report.problems:
-        label = f"**{problem.id}** {problem.title}" + (" (required)" if problem.required else "") + (" (bonus)" if problem.bonus else "")
-        marks = " ".join(f"{MARK[c.status]} {c.name}" for c in problem.checks)
-        lines.append(f"| {label} | {_points(problem.score)} / {_points(problem.max_score)} | {marks} |")
-    for title, items in (("Notes", report.notes), ("Warnings", report.warnings)):
+        label = f"**{problem.id}** {problem_label(problem.title, required=problem.required, bonus=problem.bonus)}"
+        lines.append(f"| {label} | {points(problem.score)} / {points(problem.max_score)} | {_marks(problem)} |")
+    for title, items in (("Notes", report.notes), ("Warnings", warnings(report))):
         if items:
             lines += ["", f"## {title}", "", *(f"- {item}" for item in items)]
-    failures = [(p, c) for p, c in report.checks if c.status not in (PASSED, SKIPPED)]
+    failures = what_to_fix(report)
     if failures:
         lines += ["", "## What to fix"]
-    for problem, check in failures:
-        lines += [
-            "",
-            f"### {MARK[check.status]} {problem.id} · {check.name}: {check.status} (0 / {_points(check.max_score)})",
-            "",
-            check.message,
-        ]
-        if check.diagnosis:
-            lines += ["", f"**Diagnosis:** {diagnosis_text(check.diagnosis, check.hint)}"]
-        if check.counterexample:
-            lines += ["", "Smallest failing input:", "", _fence(check.counterexample)]
-        if check.hint:
-            lines += ["", f"**Hint:** {check.hint}"]
+    for entry in failures:
+        lines += _not_run(entry) if isinstance(entry, NotRun) else _failure(entry)
     skipped = [(p, c) for p, c in report.checks if c.status == SKIPPED]
     if skipped:
         lines += ["", "## Skipped", ""]

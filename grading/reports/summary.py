@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 BINS = 10
+"""Bars of ten percentage points below 100, then one bar of its own for 100 (and above, with bonus points)."""
 SLOWEST = 5
 
 
@@ -20,19 +21,25 @@ def _percent(row) -> float:
 
 
 def histogram(rows) -> list[dict]:
-    """Counts of the percentage scores in ten bins, 0-10 ... 90-100 (100 falls in the last)."""
-    counts = [0] * BINS
+    """Counts of the percentage scores: "0–9" (0 up to but not including 10) ... "90–99", then "100" on its own.
+
+    Each bar is ``{"label", "from", "to", "count"}`` and holds the scores with from <= score < to; the last bar's
+    ``to`` is None, since bonus points can take a score above 100.
+    """
+    width = 100 // BINS
+    bars = [{"label": f"{i * width}–{(i + 1) * width - 1}", "from": i * width, "to": (i + 1) * width, "count": 0} for i in range(BINS)]
+    bars.append({"label": "100", "from": 100, "to": None, "count": 0})
     for row in rows:
-        counts[min(int(_percent(row) // (100 / BINS)), BINS - 1)] += 1
-    width = 100 / BINS
-    return [{"from": i * width, "to": (i + 1) * width, "count": n} for i, n in enumerate(counts)]
+        bars[min(int(_percent(row) // width), BINS)]["count"] += 1
+    return bars
 
 
 def histogram_svg(rows) -> str:
-    """The histogram as a small self-contained SVG."""
+    """The histogram as a small self-contained SVG, each bar labelled with its range."""
     bins = histogram(rows)
     tallest = max((b["count"] for b in bins), default=0) or 1
-    width, height, pad, bar = 420, 220, 30, 36
+    pad, bar = 30, 36
+    width, height = 2 * pad + len(bins) * (bar + 2), 220
     svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", width=str(width), height=str(height), viewBox=f"0 0 {width} {height}")
     ET.SubElement(svg, "title").text = "Score distribution (percent of the maximum)"
     base = height - pad
@@ -46,8 +53,8 @@ def histogram_svg(rows) -> str:
             ).text = str(b["count"])
         ET.SubElement(
             svg, "text", x=f"{x + bar / 2}", y=f"{base + 14}", **{"text-anchor": "middle", "font-size": "10"}
-        ).text = f"{b['from']:g}"
-    ET.SubElement(svg, "line", x1=str(pad), y1=str(base), x2=str(pad + BINS * (bar + 2)), y2=str(base), stroke="black")
+        ).text = b["label"]
+    ET.SubElement(svg, "line", x1=str(pad), y1=str(base), x2=str(pad + len(bins) * (bar + 2)), y2=str(base), stroke="black")
     return ET.tostring(svg, encoding="unicode") + "\n"
 
 
@@ -116,6 +123,7 @@ def summary_json(result, settings) -> dict:
         "unexplained_failures": found["unexplained"],
         "slowest": [{"student": r.student, "seconds": round(r.seconds, 2)} for r in sorted(rows, key=lambda r: -r.seconds)[:SLOWEST]],
         "ungradable": [{"student": r.student, "status": r.status, "reason": r.reason} for r in rows if r.status != "graded"],
+        "skipped": [{"entry": s.name, "why": s.why} for s in result.skipped],
     }
 
 
@@ -128,6 +136,11 @@ def summary_markdown(result, settings, svg_name: str) -> str:
         f"{status}. Mean {data['percent']['mean']}%, median {data['percent']['median']}%. "
         f"{data['graded_now']} graded in this run, {data['reused']} unchanged and reused ({data['seconds']} s).",
         "",
+    ]
+    if data["skipped"]:
+        skipped = ", ".join(f"{s['entry']} ({s['why']})" for s in data["skipped"])
+        lines += [f"Skipped, as they cannot be submissions: {skipped}.", ""]
+    lines += [
         f"![score distribution]({svg_name})",
         "",
         "## What the cohort failed",

@@ -62,7 +62,9 @@ def test_the_gradebook_has_one_row_per_student_with_status_and_time(graded):
     _, out = graded
     book = gradebook(out)
     assert sorted(book) == sorted([Path(n).stem for n in COHORT] + ["carol"])
-    assert list(next(iter(book.values()))) == ["student", "total (of 100)", "problem1", "problem2", "problem3", "status", "seconds"]
+    columns = ["student", "total (of 100)", "problem1", "problem2", "problem3", "status", "seconds", "file", "notes"]
+    assert list(next(iter(book.values()))) == columns
+    assert (book["carol"]["file"], book["ok_every_step"]["file"]) == ("rnn.py", "ok_every_step.py")
     assert book["ok_every_step"]["total (of 100)"] == "100" and book["carol"]["status"] == "graded"
     assert (book["hang_at_import"]["status"], book["crash_in_forward"]["status"]) == ("timeout", "error")
     assert all(float(row["seconds"]) > 0 for row in book.values())

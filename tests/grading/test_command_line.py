@@ -50,3 +50,31 @@ def test_usage_errors_are_one_clear_line_and_exit_2(tmp_path):
         done = run(*args)
         assert done.returncode == 2, args
         assert done.stderr.count("\n") == 1 and fragment in done.stderr, done.stderr
+
+
+LSTM_FIXTURES = ROOT / "tests" / "fixtures" / "lstm"
+
+
+def test_check_without_assignment_chooses_it_from_the_classes_and_says_which():
+    done = run("check", LSTM_FIXTURES / "ok_lstm_and_gru.py", "--max-examples", "5")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith("lstm: 85 / 85")
+    assert "graded as lstm, the assignment whose classes ok_lstm_and_gru.py defines (GRU, LSTM)" in done.stdout
+
+
+def test_grade_without_assignment_says_on_stderr_which_it_chose_and_records_it_in_the_report(tmp_path):
+    done = run("grade", FIXTURES / "ok_last_step_only.py", "--out", tmp_path, "--max-examples", "5")
+    assert done.returncode == 0, done.stderr
+    assert "graded as dic-sprint22, the assignment whose classes ok_last_step_only.py defines (SimpleRNN)" in done.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["assignment"] == "dic-sprint22" and report["notes"][0].startswith("graded as dic-sprint22")
+
+
+def test_an_ambiguous_submission_is_refused_with_one_line_and_exit_2(tmp_path):
+    both = tmp_path / "both.py"
+    both.write_text((FIXTURES / "ok_every_step.py").read_text() + "\n" + (LSTM_FIXTURES / "ok_lstm_and_gru.py").read_text())
+    (tmp_path / "own_names.py").write_text("class RNN:\n    pass\n")
+    for path, fragment in ((both, "defines the classes of dic-sprint22 and of lstm"), (tmp_path / "own_names.py", "defines RNN, but no assignment's class")):
+        done = run("check", path)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert fragment in done.stderr and "pass --assignment" in done.stderr

@@ -1,5 +1,7 @@
 """grading.load reads a submission without running it: .py files, notebooks, repository folders, and broken files."""
 
+import os
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -39,9 +41,11 @@ def test_a_folder_grades_the_file_that_defines_the_class_and_says_which_when_the
     notebook(tmp_path / "work.ipynb", CLASS)
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "old.py").write_text(CLASS)
+    os.utime(tmp_path / "work.ipynb", (1_700_000_000, 1_700_000_000))
+    os.utime(tmp_path / "src" / "rnn.py", (1_710_000_000, 1_710_000_000))
     sub = load.load(tmp_path, ("SimpleRNN",))
     assert sub.file == tmp_path / "src" / "rnn.py"
-    assert sub.notes == ("2 files define SimpleRNN (src/rnn.py, work.ipynb); graded src/rnn.py",)
+    assert sub.choice == "2 files define SimpleRNN (src/rnn.py, work.ipynb); graded src/rnn.py, the most recently modified"
 
 
 def test_a_folder_without_the_class_says_what_it_looked_at(tmp_path):

@@ -29,6 +29,8 @@ CASES = {
     # A correct LSTM; Cho's GRU keeps shape, no leak and untouched inputs (3) and its own forward (3).
     "bug_gru_reset_before_matmul.py": (45, 15, 40, 6),
     "forward_only_lstm.py": (45, 15, 0, 0),
+    # No c0 parameter: only the check that passes h0 and c0 fails (5); nothing else passes c0.
+    "forward_without_c0_parameter.py": (40, 15, 40, 20),
 }
 
 

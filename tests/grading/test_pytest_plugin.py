@@ -39,3 +39,13 @@ def test_without_a_submission_the_plugin_adds_nothing(tmp_path):
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and "1 passed" in done.stdout
+
+
+def test_pytest_counts_the_checks_it_collects_and_says_why_a_problem_cannot_run_once(tmp_path):
+    (tmp_path / "empty.py").write_text("")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "--assignment", "dic-sprint22"]
+    done = subprocess.run([*command, f"--submission={tmp_path / 'empty.py'}"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "collected 13 items" in done.stdout and "13 failed" in done.stdout
+    # Three problems, none of which can run: each says why, with its hint, in its first check's test only.
+    assert done.stdout.count("hint: ") == 3 and "smallest failing input" not in done.stdout

@@ -35,8 +35,19 @@ CASES = {
     "bug_one_minus_h.py": (50, 15, 0),
     # dB averaged over the batch: only dB (and the checks that read it) fail.
     "bug_db_averaged.py": (50, 15, 15),
-    # No backward at all.
+    # No backward at all: problem3 cannot run; no forward (it is named predict): nothing can.
     "forward_only.py": (50, 15, 0),
+    "forward_named_predict.py": (0, 0, 0),
+    # No h0 parameter: only the check that passes h0 fails (5).
+    "forward_without_h0_parameter.py": (45, 15, 35),
+    # Returns the last h but starts h shaped like x_t: it runs only where n_features == n_nodes, which the style probe
+    # tries next, and is right there; every check meets a case where it raises, except the one that passes h0 (5).
+    "bug_state_shaped_like_x_last_step_only.py": (5, 0, 0),
+    # Returns the last h but keeps three steps at most: the experiment (three steps) passes, every property meets longer
+    # sequences, where it raises.
+    "bug_last_step_only_three_steps_at_most.py": (0, 15, 0),
+    # Never returns on a batch of three (every property's explicit cases hold one): problem2's batch of one passes.
+    "hang_in_forward_on_a_batch_of_three.py": (0, 15, 0),
     # Nothing to grade.
     "syntax_error.py": (0, 0, 0),
     "exit_at_import.py": (0, 0, 0),
@@ -47,8 +58,11 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def reports():
-    """Each fixture graded once, with few examples (the bugs show at once) and a short time limit for the hang."""
-    return {name: grader.grade(FIXTURES / name, max_examples=25, timeout=3 if "hang" in name else 30) for name in CASES}
+    """Each fixture graded once, with few examples (the bugs show at once) and a short time limit for the hangs.
+
+    Five seconds for a hang: each of the five rounds (three problems, two torch rounds) then gets a second at least.
+    """
+    return {name: grader.grade(FIXTURES / name, max_examples=25, timeout=5 if "hang" in name else 30) for name in CASES}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -102,10 +116,14 @@ def test_failures_to_load_say_why(reports):
     assert first["crash_in_forward.py"].message == "worker died (signal 11, SIGSEGV) during problem1: forward_shape"
 
 
-def test_a_missing_backward_is_an_error_naming_the_method(reports):
-    checks = reports["forward_only.py"].problems[2].checks
-    assert {c.status for c in checks} == {"error"}
-    assert checks[0].message == "backward raised AttributeError: SimpleRNN has no method backward"
+def test_a_missing_method_makes_its_problems_an_error_said_once_with_no_input(reports):
+    problem3 = reports["forward_only.py"].problems[2]
+    assert problem3.error == "SimpleRNN has no method backward"
+    assert problem3.hint == "Add backward(self, dH) to class SimpleRNN: it returns dX and stores dWx, dWh, dB."
+    assert {(c.status, c.message, c.counterexample) for c in problem3.checks} == {("error", "SimpleRNN has no method backward", None)}
+    no_forward = reports["forward_named_predict.py"]
+    assert [p.error for p in no_forward.problems] == ["SimpleRNN has no method forward"] * 3
+    assert no_forward.status == "error" and no_forward.problems[0].hint.startswith("Add forward(self, X, h0=None) to class SimpleRNN")
 
 
 DIAGNOSED = {

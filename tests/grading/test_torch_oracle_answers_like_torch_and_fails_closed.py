@@ -48,7 +48,8 @@ def test_a_dead_oracle_fails_the_parity_checks_with_the_reason_and_nothing_else(
     dead.process.kill()
     dead.process.wait()
     monkeypatch.setattr(torch_oracle, "oracle", lambda: dead)
-    report = grader.grade(SOLUTION, "dic-sprint22", out=tmp_path, max_examples=10)
+    # A seed no other test uses: torch's answers for cases this process saw before are remembered, and need no oracle.
+    report = grader.grade(SOLUTION, "dic-sprint22", out=tmp_path, max_examples=10, seed=4242)
     checks = {c.name: c for p in report.problems for c in p.checks}
     parity = {name for name in checks if name.endswith("matches_torch")}
     assert parity, "the assignment has torch parity checks"
