@@ -166,7 +166,12 @@ def _parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument(
         "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
     )
-    grade_cmd.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help=f"seconds per problem (default {DEFAULT_TIMEOUT:g})")
+    grade_cmd.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds for the whole submission, loading included (default {DEFAULT_TIMEOUT:g})",
+    )
     grade_cmd.add_argument(
         "--memory", type=_positive_int, default=DEFAULT_MEMORY // 2**20, help="the worker's memory limit in MiB (default 2048)"
     )
@@ -184,7 +189,12 @@ def _parser() -> argparse.ArgumentParser:
     batch_cmd.add_argument(
         "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
     )
-    batch_cmd.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help=f"seconds per problem (default {DEFAULT_TIMEOUT:g})")
+    batch_cmd.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds for the whole submission, loading included (default {DEFAULT_TIMEOUT:g})",
+    )
     batch_cmd.add_argument(
         "--memory", type=_positive_int, default=DEFAULT_MEMORY // 2**20, help="each worker's memory limit in MiB (default 2048)"
     )
@@ -339,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{report.assignment}: {score_text(report)} ({percent:.0f}%{' with the bonus' if bonus_points(report) else ''})"
         f" for {report.submission}; reports in {args.out}"
     )
+    if report.choice:
+        print(f"  {report.choice}")
     for problem in report.problems:
         print(f"  {problem.id}: {problem.score:g} / {problem.max_score:g}{' (bonus)' if problem.bonus else ''}")
     if args.fail_under is not None and percent < args.fail_under:

@@ -47,7 +47,9 @@ def choose(classes: set[str], where: str) -> tuple[str, str]:
     found = matching(classes)
     if len(found) == 1:
         shown = ", ".join(c for c in sorted(classes) if c in {p.contract.cls for p in get(found[0]).problems})
-        return found[0], f"graded as {found[0]}, the assignment whose classes {where} defines ({shown}); pass --assignment to choose another"
+        return found[
+            0
+        ], f"graded as {found[0]}, the assignment whose classes {where} defines ({shown}); pass --assignment to choose another"
     needs = "; ".join(f"{name} grades {', '.join(required_classes(name))}" for name in names())
     if found:
         raise ValueError(f"{where} defines the classes of {' and of '.join(found)} ({needs}); pass --assignment to say which to grade")

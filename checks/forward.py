@@ -155,7 +155,9 @@ def matches_torch(ctx: Context) -> Property:
         script = layer.forward_script(contract, case)
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
         received, warnings = _output(ctx, case, done, 2)
-        out = remembered(case, ("torch forward", contract.kind), lambda: ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=None).out)
+        out = remembered(
+            case, ("torch forward", contract.kind), lambda: ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=None).out
+        )
         expected = out if _style(ctx, case, done) == SEQUENCE else out[:, -1]
         layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, done[2].value, case, contract.hint("values"))
         return warnings

@@ -49,9 +49,22 @@ def numerical_gradient(f: Callable[[], Outputs], theta: Array, upstream: Outputs
     return grad.reshape(theta.shape)
 
 
-def numerical_gradients(f: Callable[[], Outputs], thetas: Mapping[str, Array], upstream: Outputs, *, eps: float = 1e-6) -> dict[str, Array]:
-    """``numerical_gradient`` for each named array that ``f`` reads."""
-    return {name: numerical_gradient(f, theta, upstream, eps=eps) for name, theta in thetas.items()}
+def numerical_gradients(
+    f: Callable[[], Outputs], thetas: Mapping[str, Array], upstream: Outputs, *, eps: float = 1e-6, extrapolate: bool = False
+) -> dict[str, Array]:
+    """``numerical_gradient`` for each named array that ``f`` reads.
+
+    ``extrapolate``: Richardson's (4·g(ε) - g(2ε)) / 3, which cancels the ε² error of the centred difference. That
+    error, (ε²/6) times the third derivative, matters where a perturbation is amplified step after step until the
+    curvature of tanh shows (a recurrent weight of all ones, 5 by 5, amplifies it 5**6 times over six steps): there
+    the plain difference is off by more than 1e-6 relative, the extrapolated one is not.
+    """
+    if not extrapolate:
+        return {name: numerical_gradient(f, theta, upstream, eps=eps) for name, theta in thetas.items()}
+    return {
+        name: (4 * numerical_gradient(f, theta, upstream, eps=eps) - numerical_gradient(f, theta, upstream, eps=2 * eps)) / 3
+        for name, theta in thetas.items()
+    }
 
 
 def rounding_error(outputs: Outputs, upstream: Outputs, *, eps: float = 1e-6, ulps: float = 10.0) -> float:

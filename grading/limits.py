@@ -1,4 +1,4 @@
-"""A grading's limits: wall clock per problem, the worker's memory, and what the worker must not see.
+"""A grading's limits: wall clock for the whole submission, the worker's memory, and what the worker must not see.
 
 Apart from ``grading.score`` so that the command line can read the defaults
 without importing the checks.
@@ -14,7 +14,7 @@ DEFAULT_MEMORY = 2 * 2**30
 
 @dataclass(frozen=True)
 class Limits:
-    timeout: float = DEFAULT_TIMEOUT  # seconds of wall clock per problem (and for loading)
+    timeout: float = DEFAULT_TIMEOUT  # seconds of wall clock for the whole submission, loading included, shared by its problems
     memory_bytes: int = DEFAULT_MEMORY
     hide: tuple[str, ...] = ()  # paths the worker must not see (besides the project's own source)
 

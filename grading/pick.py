@@ -71,4 +71,5 @@ def pick_runnable(
             f"{len(candidates)} files define {cls} ({names}) and no forward of theirs runs; "
             f"graded {chosen.graded_file}, the most recently modified"
         )
-    return dataclasses.replace(chosen, choice=why)
+    # The notes are the folder's (the placeholders ignored, the assignment chosen), whichever file is graded.
+    return dataclasses.replace(chosen, choice=why, notes=submission.notes)

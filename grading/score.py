@@ -146,7 +146,11 @@ class _Grading:
                 reason += f"; {broken[0].get('text', '')}"
             if problem.bonus:
                 return Outcome(SKIPPED, f"not attempted: {reason}")
-            hint = RUN_IT_HINT if broken else f"Define class {contract.cls} at the top level of your file or notebook, with the methods the assignment names."
+            hint = (
+                RUN_IT_HINT
+                if broken
+                else f"Define class {contract.cls} at the top level of your file or notebook, with the methods the assignment names."
+            )
             return Outcome(ERROR, reason, hint=hint)
         methods = loaded.methods.get(contract.cls)
         missing = [m for m in problem.methods if methods is not None and m not in methods]
@@ -171,9 +175,10 @@ class _Grading:
         """Every problem's results; the checks that need torch run after all the others, once torch is ready.
 
         Each round (a problem's checks, or its torch checks) may use an equal
-        share of the time left when it starts, so a hang in one problem leaves
-        time for the others and the submission never runs past its limit.
-        Waiting for torch to import is not counted.
+        share, among the problems still to run, of the time left when it
+        starts: a hang in one problem leaves time for the others, and the
+        submission never runs past its limit. Waiting for torch to import is
+        not counted.
         """
         outcomes: dict[str, dict[str, Outcome]] = {p.id: {} for p in self.assignment.problems}
         crashes: dict[str, list[str]] = {p.id: [] for p in self.assignment.problems}
@@ -184,8 +189,9 @@ class _Grading:
                 continue
             if torch_round and self.use_torch and self.torch is not None:
                 self._torch_ready()
+            still = {p.id for p, _ in rounds[number:] if p.id not in self.out_of_time and len(crashes[p.id]) < MAX_CRASHES}
             now = time.monotonic()
-            self.session.deadline = now + max(self.deadline - now, 0.0) / (len(rounds) - number)
+            self.session.deadline = now + max(self.deadline - now, 0.0) / len(still)
             self._sweep(problem, [spec for spec in problem.checks if spec.torch == torch_round], outcomes[problem.id], crashes[problem.id])
         for problem in graded:
             self._fill_not_run(problem, outcomes[problem.id], crashes[problem.id])
@@ -288,10 +294,14 @@ class _Grading:
                 return Outcome(TIMEOUT, f"not run: the submission's {self.limits.timeout:g} s were used up before {where}")
             if case is None and isinstance(lost.case, str):
                 case = lost.case  # the probe of forward's return style describes its own input
-            message = f"timed out: {lost.running} did not return within {problem.id}'s share of the submission's {self.limits.timeout:g} s ({where})"
+            share = f"{problem.id}'s share of the submission's {self.limits.timeout:g} s"
+            message = f"timed out: {lost.running} did not return within {share} ({where})"
             return Outcome(TIMEOUT, message, counterexample=case, hint=LOOP_HINT)
         return Outcome(
-            ERROR, f"{lost.reason} during {where}", counterexample=case, hint="The submission crashed the Python process; run this input by hand."
+            ERROR,
+            f"{lost.reason} during {where}",
+            counterexample=case,
+            hint="The submission crashed the Python process; run this input by hand.",
         )
 
 

@@ -443,9 +443,7 @@ def _methods(found) -> dict[str, frozenset[str]]:
     if not isinstance(found, dict):
         return {}
     return {
-        str(cls)[:200]: frozenset(str(m)[:200] for m in names[:200])
-        for cls, names in list(found.items())[:200]
-        if isinstance(names, list)
+        str(cls)[:200]: frozenset(str(m)[:200] for m in names[:200]) for cls, names in list(found.items())[:200] if isinstance(names, list)
     }
 
 

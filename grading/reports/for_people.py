@@ -35,7 +35,9 @@ class NotRun:
 @dataclass(frozen=True)
 class Failure:
     problem: ProblemResult
-    checks: tuple[CheckResult, ...]  # one failed check, every failed check of ``problem`` that one mistake explains, or that one reason kept from running
+    checks: tuple[
+        CheckResult, ...
+    ]  # one failed check, every failed check of ``problem`` that one mistake explains, or that one reason kept from running
     diagnosis: str  # the diagnosis in sentences, for all of ``checks``; "" when there is none
     hint: str  # what to try, for all of ``checks``; "" when there is none
     mistakes: tuple[str, ...] = ()  # the known mistake (or pair) that explains every one of ``checks``, when one does

@@ -51,9 +51,7 @@ def histogram_svg(rows) -> str:
             ET.SubElement(
                 svg, "text", x=f"{x + bar / 2}", y=f"{base - h - 4:.1f}", **{"text-anchor": "middle", "font-size": "11"}
             ).text = str(b["count"])
-        ET.SubElement(
-            svg, "text", x=f"{x + bar / 2}", y=f"{base + 14}", **{"text-anchor": "middle", "font-size": "10"}
-        ).text = b["label"]
+        ET.SubElement(svg, "text", x=f"{x + bar / 2}", y=f"{base + 14}", **{"text-anchor": "middle", "font-size": "10"}).text = b["label"]
     ET.SubElement(svg, "line", x1=str(pad), y1=str(base), x2=str(pad + len(bins) * (bar + 2)), y2=str(base), stroke="black")
     return ET.tostring(svg, encoding="unicode") + "\n"
 

@@ -56,9 +56,7 @@ def _failure(console: Console, entry: Failure) -> None:
         if entry.hint:
             console.print(f"[cyan]hint:[/] {escape(entry.hint)}")
         return
-    console.print(
-        f"\n[bold {STYLE[first.status]}]{entry.problem.id} · {names}[/]: {explained_together(entry.mistakes, len(entry.checks))}"
-    )
+    console.print(f"\n[bold {STYLE[first.status]}]{entry.problem.id} · {names}[/]: {explained_together(entry.mistakes, len(entry.checks))}")
     console.print(f"[magenta]diagnosis:[/] {escape(entry.diagnosis)}")
     if entry.hint:
         console.print(f"[cyan]hint:[/] {escape(entry.hint)}")

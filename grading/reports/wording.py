@@ -85,8 +85,10 @@ def shared_diagnosis_text(diagnoses: Sequence[Diagnosis], check_hint: str | None
         return f"No known mistake matches these answers; correct code's answers differ from yours by {reference}."
     names = " + ".join(first.mistakes)
     one = len(first.mistakes) == 1
-    what, it, its = (f"a known mistake, {names}", "it", "that mistake's") if one else (
-        f"two known mistakes made together, {names}", "them", "those mistakes'"
+    what, it, its = (
+        (f"a known mistake, {names}", "it", "that mistake's")
+        if one
+        else (f"two known mistakes made together, {names}", "them", "those mistakes'")
     )
     exact = all(d.match == "exact" for d in diagnoses)
     text = f"Your answers {'match' if exact else 'come closest to'} {what}: {first.explanation}."

@@ -47,3 +47,13 @@ def test_the_rounding_estimate_grows_with_the_outputs_and_ignores_missing_ones()
     u = (np.ones(3),)
     assert rounding_error(large, u) == pytest.approx(100 * rounding_error(small, u))
     assert rounding_error((np.ones(3), np.full(3, 1e9)), (np.ones(3), None)) == rounding_error(small, u)
+
+
+def test_extrapolation_cancels_the_centred_differences_error_where_a_perturbation_is_amplified_into_tanhs_curvature():
+    # y = tanh(a·θ) at θ = 0 with a = 3125 (5**5): dy/dθ = a exactly; the plain difference is off by about (aε)²/3 relative.
+    theta = np.zeros(1)
+    outputs = lambda: (np.tanh(3125.0 * theta),)  # noqa: E731
+    plain = numerical_gradients(outputs, {"theta": theta}, (np.ones(1),))["theta"][0]
+    extrapolated = numerical_gradients(outputs, {"theta": theta}, (np.ones(1),), extrapolate=True)["theta"][0]
+    assert abs(plain - 3125.0) / 3125.0 > 1e-6
+    assert abs(extrapolated - 3125.0) / 3125.0 < 1e-9

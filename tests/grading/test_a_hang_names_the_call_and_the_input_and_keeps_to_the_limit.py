@@ -24,7 +24,9 @@ def test_a_forward_that_hangs_on_one_input_names_forward_and_that_input_and_the_
     assert first.message == "timed out: forward did not return within problem1's share of the submission's 5 s (problem1: forward_shape)"
     assert first.counterexample.startswith("X (batch=3,")
     assert report.problems[1].score == 15  # the experiment's batch of one runs in its own share of the time
-    assert {c.message for c in report.problems[0].checks[1:]} == {"not run: problem1 ran out of time while forward was running in forward_shape"}
+    assert {c.message for c in report.problems[0].checks[1:]} == {
+        "not run: problem1 ran out of time while forward was running in forward_shape"
+    }
     assert report.status == "timeout"
     assert report.seconds <= LIMIT + MARGIN and elapsed <= LIMIT + MARGIN + 1.0
 

@@ -74,7 +74,10 @@ def test_an_ambiguous_submission_is_refused_with_one_line_and_exit_2(tmp_path):
     both = tmp_path / "both.py"
     both.write_text((FIXTURES / "ok_every_step.py").read_text() + "\n" + (LSTM_FIXTURES / "ok_lstm_and_gru.py").read_text())
     (tmp_path / "own_names.py").write_text("class RNN:\n    pass\n")
-    for path, fragment in ((both, "defines the classes of dic-sprint22 and of lstm"), (tmp_path / "own_names.py", "defines RNN, but no assignment's class")):
+    for path, fragment in (
+        (both, "defines the classes of dic-sprint22 and of lstm"),
+        (tmp_path / "own_names.py", "defines RNN, but no assignment's class"),
+    ):
         done = run("check", path)
         assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
         assert fragment in done.stderr and "pass --assignment" in done.stderr

@@ -30,7 +30,10 @@ def test_an_lstm_forward_without_c0_loses_only_the_initial_state_check():
 
 def test_changing_h0_in_place_is_the_initial_state_checks_failure_not_the_inputs_check(tmp_path):
     source = (FIXTURES / "dic_sprint22" / "ok_every_step.py").read_text()
-    changed = source.replace("    def forward(self, X, h0=None):\n", "    def forward(self, X, h0=None):\n        if h0 is not None:\n            h0 += 0.0625\n            h0 -= 0.0625 * 2\n")
+    changed = source.replace(
+        "    def forward(self, X, h0=None):\n",
+        "    def forward(self, X, h0=None):\n        if h0 is not None:\n            h0 += 0.0625\n            h0 -= 0.0625 * 2\n",
+    )
     assert changed != source
     (tmp_path / "writes_into_h0.py").write_text(changed)
     report = grader.grade(tmp_path / "writes_into_h0.py", max_examples=15, use_torch=False)

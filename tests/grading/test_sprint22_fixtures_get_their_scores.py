@@ -60,7 +60,7 @@ CASES = {
 def reports():
     """Each fixture graded once, with few examples (the bugs show at once) and a short time limit for the hangs.
 
-    Five seconds for a hang: each of the five rounds (three problems, two torch rounds) then gets a second at least.
+    Five seconds for a hang: each of the three problems then gets a share of at least a second and a half.
     """
     return {name: grader.grade(FIXTURES / name, max_examples=25, timeout=5 if "hang" in name else 30) for name in CASES}
 

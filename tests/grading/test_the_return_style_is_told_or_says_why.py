@@ -7,7 +7,7 @@ import grader
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
 
-EVEN_STEPS_RAISE = '''
+EVEN_STEPS_RAISE = """
 import numpy as np
 
 
@@ -22,7 +22,7 @@ class SimpleRNN:
         for t in range(X.shape[1]):
             h = np.tanh(X[:, t] @ self.Wx + h @ self.Wh + self.B)
         return h
-'''
+"""
 
 
 def style_note(report) -> str:

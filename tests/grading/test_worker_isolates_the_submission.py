@@ -62,8 +62,7 @@ def test_the_worker_holds_neither_torch_nor_the_reference():
 def test_the_worker_runs_in_an_empty_temporary_folder():
     # The one thing allowed in it: Python's own folders, when Python lives under /tmp (a venv), bound read-only there.
     replies, _ = call(
-        PROBE
-        + "    def run(self):\n"
+        PROBE + "    def run(self):\n"
         "        pythons = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)]\n"
         "        holds_python = lambda name: any((p + '/').startswith(os.path.realpath(name) + '/') for p in pythons)\n"
         "        others = [name for name in os.listdir('.') if not holds_python(name)]\n"

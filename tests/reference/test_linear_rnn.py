@@ -62,7 +62,7 @@ def test_with_a_recurrent_weight_of_norm_below_one_old_inputs_weigh_exponentiall
     weights = linear_rnn.moving_average_weights({"Wx": params["Wx"], "Wh": rho * Wh}, 8)
     norms = np.array([np.linalg.norm(w, 2) for w in weights])
     assert np.all(norms[1:] <= rho * norms[:-1] * (1 + 1e-12) + 1e-300)
-    assert np.all(norms <= norms[0] * rho ** np.arange(8) * (1 + 1e-12))
+    assert np.all(norms <= norms[0] * rho ** np.arange(8) * (1 + 1e-12) + 1e-300)  # subnormal norms lose relative precision
 
 
 @given(st.floats(1.05, 2.0), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2**32 - 1))
