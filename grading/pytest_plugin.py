@@ -17,7 +17,9 @@ GRADING = pytest.StashKey[object]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("rnn-grader", "grade a scratch RNN submission as tests")
-    group.addoption("--assignment", default="dic-sprint22", help="the assignment to grade against (default dic-sprint22)")
+    group.addoption(
+        "--assignment", default=None, help="the assignment to grade against (default: the one whose classes the submission defines)"
+    )
     group.addoption("--submission", default=None, help="the submission to grade: a .py file, a notebook or a folder")
     group.addoption("--grader-max-examples", type=int, default=100, help="cases per property (default 100)")
     group.addoption("--grader-seed", type=int, default=0, help="seed of the generated cases (default 0)")
@@ -115,8 +117,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not config.option.submission:
         return
     import assignments  # noqa: PLC0415
+    import grader  # noqa: PLC0415
 
     try:
+        if config.option.assignment is None:  # chosen as `grade` chooses it; the report's first note says so
+            config.option.assignment = grader.choose_assignment(config.option.submission)[0]
         spec = assignments.get(config.option.assignment)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None

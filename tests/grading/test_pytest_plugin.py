@@ -49,3 +49,11 @@ def test_pytest_counts_the_checks_it_collects_and_says_why_a_problem_cannot_run_
     assert "collected 13 items" in done.stdout and "13 failed" in done.stdout
     # Three problems, none of which can run: each says why, with its hint, in its first check's test only.
     assert done.stdout.count("hint: ") == 3 and "smallest failing input" not in done.stdout
+
+
+def test_without_assignment_the_plugin_grades_against_the_one_whose_classes_the_submission_defines(tmp_path):
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "--grader-max-examples", "5"]
+    command.append(f"--submission={ROOT / 'tests' / 'fixtures' / 'lstm' / 'ok_lstm_and_gru.py'}")
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout
+    assert "PASSED lstm::problem4::backward_dBh" in done.stdout
