@@ -61,6 +61,7 @@ def grade(
     from grading.reports import write_all  # noqa: PLC0415
     from grading.score import score  # noqa: PLC0415
 
+    started = time.monotonic()  # reading the submission counts against its time limit, and in the report's seconds
     path = Path(path)
     chosen = ""
     if assignment is None:
@@ -79,6 +80,7 @@ def grade(
         runs=Runs(seed=seed, max_examples=max_examples),
         limits=Limits(timeout=timeout, memory_bytes=int(memory_mb) * 2**20, hide=tuple(map(str, hidden))),
         use_torch=use_torch,
+        started=started,
     )
     if out is not None:
         write_all(report, out)

@@ -80,11 +80,19 @@ class _Grading:
     """One grading's state: the session, what loading found, the return style of each class, and the time left."""
 
     def __init__(
-        self, assignment: Assignment, submission: Submission, runs: Runs, limits: Limits, use_torch: bool, progress, diagnose: bool
+        self,
+        assignment: Assignment,
+        submission: Submission,
+        runs: Runs,
+        limits: Limits,
+        use_torch: bool,
+        progress,
+        diagnose: bool,
+        started: float,
     ):
         self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
         self.use_torch, self.progress = use_torch, progress
-        self.deadline = time.monotonic() + limits.timeout  # moved on only by the time spent waiting for torch
+        self.deadline = started + limits.timeout  # moved on only by the time spent waiting for torch
         self.diagnoser = Diagnoser({library.cls: library for library in assignment.mistakes}) if diagnose else None
         self.session = self.session_for(submission)
         self.warnings: list[str] = list(submission.warnings)
@@ -314,13 +322,15 @@ def score(
     use_torch: bool = True,
     progress: Callable | None = None,
     diagnose: bool = True,
+    started: float | None = None,
 ) -> Report:
     """Grade ``submission`` against ``assignment``; always returns a Report.
 
-    ``diagnose`` names the known mistake behind each failed check (``grading.diagnose``).
+    ``diagnose`` names the known mistake behind each failed check (``grading.diagnose``). ``started`` (time.monotonic)
+    is when reading the submission began: its time limit and the report's seconds count from there.
     """
-    started = time.monotonic()
-    grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose)
+    started = time.monotonic() if started is None else started
+    grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose, started)
     try:
         why_not = grading.load()
         if why_not:
