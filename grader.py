@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import functools
 import signal
 import sys
@@ -48,15 +49,18 @@ def grade(
     memory_mb: int = DEFAULT_MEMORY // 2**20,
     use_torch: bool = True,
     hide: tuple[str | Path, ...] = (),
+    secret: str | None = None,
+    realistic: float = 0.0,
 ) -> Report:
     """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given.
 
     Without ``assignment``, it is chosen from the classes the submission defines, and the report's first note says
     which (ValueError when that is ambiguous). The worker does not see where the submission lives, nor ``out``, nor
-    the ``hide`` paths (where the grader runs as root).
+    the ``hide`` paths (where the grader runs as root). ``secret``: the text of a secret seed, used in place of
+    ``seed`` and never written anywhere (the reports show its digest); ``realistic``: the share of cases drawn like
+    real data (off-grid values, larger shapes).
     """
     import assignments  # noqa: PLC0415 - see the imports above
-    from checks.property import Runs  # noqa: PLC0415
     from grading import load  # noqa: PLC0415
     from grading.reports import write_all  # noqa: PLC0415
     from grading.score import score  # noqa: PLC0415
@@ -77,7 +81,7 @@ def grade(
     report = score(
         spec,
         submission,
-        runs=Runs(seed=seed, max_examples=max_examples),
+        runs=runs(seed, max_examples, secret, realistic),
         limits=Limits(timeout=timeout, memory_bytes=int(memory_mb) * 2**20, hide=tuple(map(str, hidden))),
         use_torch=use_torch,
         started=started,
@@ -85,6 +89,28 @@ def grade(
     if out is not None:
         write_all(report, out)
     return report
+
+
+def secret_seed(text: str) -> tuple[int, str]:
+    """The seed a secret's text stands for, and the digest that identifies the secret in reports without revealing it.
+
+    Two hashes of the text with different prefixes, so that the digest tells nothing about the seed.
+    """
+    text = text.strip()
+    if not text:
+        raise ValueError("the seed file is empty; put any text in it, the longer the better")
+    seed = int.from_bytes(hashlib.sha256(b"rnn-grader seed\0" + text.encode()).digest()[:8], "big")
+    return seed, hashlib.sha256(b"rnn-grader secret\0" + text.encode()).hexdigest()[:16]
+
+
+def runs(seed: int, max_examples: int, secret: str | None = None, realistic: float = 0.0):
+    """The cases' settings: the public ``seed``, or the one a ``secret`` text stands for."""
+    from checks.property import Runs  # noqa: PLC0415
+
+    if secret is None:
+        return Runs(seed=seed, max_examples=max_examples, realistic=realistic)
+    value, digest = secret_seed(secret)
+    return Runs(seed=value, max_examples=max_examples, realistic=realistic, secret=digest)
 
 
 def choose_assignment(path: str | Path) -> tuple[str, str]:
@@ -107,18 +133,22 @@ def batch(
     timeout: float = DEFAULT_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY // 2**20,
     on_done=None,
+    secret: str | None = None,
+    realistic: float = 0.0,
+    allow_unisolated: bool = False,
 ):
     """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary.
 
     Without ``assignment``, it is chosen from the classes the cohort's files define (ValueError when that is ambiguous).
+    Where workers cannot be isolated (``grading.sandbox``), ValueError unless ``allow_unisolated``.
     """
     from grading import batch as cohort
 
     if assignment is None:
         assignment = choose_assignment(folder)[0]
 
-    settings = cohort.Settings(assignment, seed, max_examples, timeout, memory_mb)
-    return cohort.run(folder, settings, out, jobs=jobs, force=force, on_done=on_done)
+    settings = cohort.Settings(assignment, seed, max_examples, timeout, memory_mb, realistic, secret)
+    return cohort.run(folder, settings, out, jobs=jobs, force=force, on_done=on_done, allow_unisolated=allow_unisolated)
 
 
 def check(path: str | Path, assignment: str | None = None, *, seed: int = 0, max_examples: int = CHECK_EXAMPLES) -> Report:
@@ -150,6 +180,18 @@ _positive_int = _number(int, "a whole number", lambda v: v >= 1, "is below 1; gi
 _seed = _number(int, "a whole number", lambda v: v >= 0, "is negative; seeds are 0 or more")
 _seconds = _number(float, "a number of seconds", lambda v: v > 0, "seconds is not above 0")
 _percent = _number(float, "a percentage", lambda v: 0 <= v <= 100, "is not between 0 and 100")
+_share = _number(float, "a share", lambda v: 0 <= v <= 1, "is not between 0 and 1")
+
+
+def _secret(path: str) -> str:
+    """--seed-file: the file's text, read here; only its digest is ever written (``secret_seed``)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise argparse.ArgumentTypeError(f"cannot read the seed file {path}: {error}") from None
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"the seed file {path} is empty; put any text in it, the longer the better")
+    return text
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -167,6 +209,18 @@ def _parser() -> argparse.ArgumentParser:
     grade_cmd.add_argument("--out", required=True, help="folder for the reports")
     grade_cmd.add_argument(
         "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
+    )
+    grade_cmd.add_argument(
+        "--seed-file",
+        type=_secret,
+        default=None,
+        help="a file whose text is a secret seed, used in place of --seed (reports show its digest)",
+    )
+    grade_cmd.add_argument(
+        "--realistic",
+        type=_share,
+        default=0.0,
+        help="share of cases drawn like real data: off-grid values, batch to 16, 32 steps (default 0)",
     )
     grade_cmd.add_argument(
         "--timeout",
@@ -189,7 +243,24 @@ def _parser() -> argparse.ArgumentParser:
     batch_cmd.add_argument("--jobs", type=_positive_int, default=None, help="submissions graded at once (default: the number of cores)")
     batch_cmd.add_argument("--force", action="store_true", help="grade again even what is unchanged since the last run")
     batch_cmd.add_argument(
+        "--allow-unisolated",
+        action="store_true",
+        help="grade even where workers cannot be isolated (not root, no user namespaces): every report says so",
+    )
+    batch_cmd.add_argument(
         "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
+    )
+    batch_cmd.add_argument(
+        "--seed-file",
+        type=_secret,
+        default=None,
+        help="a file whose text is a secret seed, used in place of --seed (reports show its digest)",
+    )
+    batch_cmd.add_argument(
+        "--realistic",
+        type=_share,
+        default=0.0,
+        help="share of cases drawn like real data: off-grid values, batch to 16, 32 steps (default 0)",
     )
     batch_cmd.add_argument(
         "--timeout",
@@ -316,6 +387,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not Path(args.path).exists():
         parser.error(f"no such file or folder: {args.path}")
+    if args.command == "batch":
+        from grading.batch import unisolated_refusal  # noqa: PLC0415
+
+        if refusal := unisolated_refusal(args.allow_unisolated):
+            parser.error(refusal)
     if getattr(args, "memory", 256) < 256:
         parser.error(f"--memory {args.memory} MiB is too little; Python and NumPy alone need about 100 MiB, give at least 256")
     if args.assignment is None:  # chosen by the API from the classes, once known to be unambiguous; `check` prints its note
@@ -343,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         max_examples=args.max_examples,
         timeout=args.timeout,
         memory_mb=args.memory,
+        secret=args.seed_file,
+        realistic=args.realistic,
     )
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     from grading.reports.wording import bonus_points, score_text  # noqa: PLC0415
@@ -391,6 +469,9 @@ def _batch_command(args) -> int:
                 timeout=args.timeout,
                 memory_mb=args.memory,
                 on_done=on_done,
+                secret=args.seed_file,
+                realistic=args.realistic,
+                allow_unisolated=args.allow_unisolated,
             )
     except Interrupted as stop:
         print(_batch_interrupted_line(stop, args.out), file=sys.stderr)

@@ -19,9 +19,9 @@ from checks.property import CheckFailed, Property
 from checks.session import Call
 
 
-def _property(ctx: Context, body) -> Property:
+def _property(ctx: Context, body, untested=None) -> Property:
     """A property over the contract's shared cases, with forward given no initial states."""
-    return layer.layer_property(ctx, lambda case: body(layer.without_states(case)), upstream=True)
+    return layer.layer_property(ctx, lambda case: body(layer.without_states(case)), upstream=True, untested=untested)
 
 
 def _backward_script(ctx: Context, case) -> list:
@@ -117,9 +117,12 @@ def own_forward(ctx: Context) -> Property:
     tells "backward does not match forward" apart from "forward is wrong".
     Where the one-sided differences disagree, forward has a kink along V (a
     ReLU at exactly 0) and has no derivative there, so that direction is not compared.
+    A check under which forward never moved along any compared direction (a constant
+    forward, or one with a kink wherever it is probed) tested nothing, and fails so.
     """
     contract = ctx.contract
     targets = ("dX", *contract.grads)
+    compared = [0]  # directions along which forward moved and was compared, over every case
 
     def shape_of(case, target):
         return case.x.shape if target == "dX" else case.params[contract.grads[target]].shape
@@ -172,6 +175,7 @@ def own_forward(ctx: Context) -> Property:
             if abs(right - left) > (1e-1 if loose else 1e-3) * max(abs(right), abs(left)) + 100 * atol:
                 continue  # forward has a kink here along this direction (a ReLU at 0): no derivative to compare with
             numeric, analytic = (right + left) / 2, float(np.vdot(grad, _direction(shape_of(case, target))))
+            compared[0] += abs(numeric) > 10 * atol  # where forward does not move, a backward of zeros would pass too
             if abs(numeric - analytic) > rtol * max(abs(numeric), abs(analytic)) + atol:
                 raise CheckFailed(
                     f"{target} does not match your own forward: along a fixed random direction, backward gives "
@@ -182,4 +186,14 @@ def own_forward(ctx: Context) -> Property:
                 )
         return warnings
 
-    return _property(ctx, body)
+    def untested() -> CheckFailed | None:
+        if compared[0]:
+            return None
+        return CheckFailed(
+            "nothing could be compared: on every case and along every direction, forward either did not change or had a "
+            "kink (its one-sided differences disagreed), so backward was never checked against it",
+            hint="forward must depend smoothly on X and the weights (tanh does); look for constants, rounding, abs, "
+            "or branches on the input values.",
+        )
+
+    return _property(ctx, body, untested)

@@ -15,8 +15,7 @@ from checks.layer import SEQUENCE, Context
 from checks.memo import remembered
 from checks.property import CheckFailed, Property
 from checks.compare import compare
-from checks.session import Call, Done, Get, New, Raised, Set, WorkerLost
-from reference import stacked
+from checks.session import Get, Raised, Set
 
 SHAPE_HINT = "forward returns every hidden state, (batch, n_sequences, n_nodes), or only the last one, (batch, n_nodes)."
 
@@ -66,23 +65,20 @@ def values(ctx: Context) -> Property:
 
 
 def with_initial_state(ctx: Context) -> Property:
-    """forward, given h0 (and c0), starts from them and leaves them as they were given.
+    """forward, given h0 (and c0) by keyword, starts from them.
 
-    The only check that passes initial states: a forward without an h0 parameter loses this check's points alone.
+    The only check that passes initial states whether or not forward takes them: a forward without an h0 parameter
+    loses this check's points alone.
     """
     contract = ctx.contract
 
-    def echoed(case) -> list:
-        return [*layer.construct(contract, case), layer.forward_call(contract, case, echo=True)]
-
     def body(case):
-        script = layer.remembered_script(case, ("forward with states", id(contract)), lambda: echoed(case))
+        script = layer.forward_script(contract, case)
         done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
         received, warnings = _output(ctx, case, done, 2)
         style = _style(ctx, case, done)
         expected = layer.expected_forward(contract, case, style)
         layer.require_close("h" if style == SEQUENCE else "last h", expected, received, done[2].value, case, contract.hint("initial_state"))
-        _require_unchanged(case, layer.state_kwargs(contract, case), done[2].echoed[1:])
         return warnings
 
     return _property(ctx, body, with_states=True)
@@ -99,41 +95,95 @@ def _require_unchanged(case, sent: dict, echoed) -> None:
             )
 
 
-def repeatable(ctx: Context) -> Property:
-    """Two calls in a row on one object with the same X give the same answer: no state leaks between calls."""
+def _other_input(case) -> np.ndarray:
+    """A second X of the case's shape: 0.5 - X, its steps reversed (remembered, so that its scripts are built once)."""
+    return remembered(case, "other input", lambda: 0.5 - case.x[:, ::-1], freeze=False)
 
-    def twice(case) -> list:
-        call = layer.forward_call(ctx.contract, case)
-        return [*layer.construct(ctx.contract, case), call, call]
+
+def _other_weights(case) -> dict:
+    """Other weights of the case's shapes: 0.5 - each weight."""
+    return remembered(case, "other weights", lambda: {key: 0.5 - value for key, value in case.params.items()}, freeze=False)
+
+
+def repeatable(ctx: Context) -> Property:
+    """Every answer depends only on the weights, X and the states given: not on earlier calls, on this object or another.
+
+    One script first asks fresh objects for each call below, then calls forward on one object with X, then another
+    X with the initial states (when forward takes them), then X again; then sets other weights and calls it with X;
+    then builds a second object and calls it with the other X, then X. Each answer must equal a fresh object's
+    answer to the same call, so that state kept after a call, kept from the states given, cached by input, or shared
+    by the class between objects is caught, and nothing else.
+    """
+    contract = ctx.contract
+
+    def calls(case):
+        """(operations, [(index of a call, index of a fresh object's answer to it, what came before it)]).
+
+        An index of None stands for the answer of ``layer.forward_script``, which every case runs anyway.
+        """
+        plain = layer.without_states(case)
+        other = plain._replace(x=_other_input(case))
+        other_with_states = case._replace(x=_other_input(case))
+        reweighted = plain._replace(params=_other_weights(case))
+        ops: list = []
+        fresh: dict[int, int | None] = {id(plain): None}
+        for on in (other_with_states, reweighted, other) if ctx.takes_states else (reweighted, other):
+            ops += [*layer.construct(contract, on), layer.forward_call(contract, on)]
+            fresh[id(on)] = len(ops) - 1
+        compared = []
+
+        def call(on, before: str) -> None:
+            ops.append(layer.forward_call(contract, on))
+            compared.append((len(ops) - 1, fresh[id(on)], before))
+
+        ops += layer.construct(contract, plain)
+        call(plain, "the first call on a new object")
+        if ctx.takes_states:
+            call(other_with_states, "after forward(X), a call with another X and the initial states")
+        call(plain, "forward(X) again, after " + ("a call with the initial states" if ctx.takes_states else "a call with another X"))
+        ops.append(Set(contract.student_weights(reweighted.params)))
+        call(reweighted, "forward(X) after other weights were set on the same object")
+        ops += layer.construct(contract, plain)
+        call(other, "a second object's first call, with another X, after the first object's calls")
+        call(plain, "forward(X) on that second object, after its call with another X")
+        return ops, compared
 
     def body(case):
-        script = layer.remembered_script(case, ("forward twice", id(ctx.contract)), lambda: twice(case))
-        done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
-        first, warnings = _output(ctx, case, done, 2, "the first call's output")
-        second, _ = _output(ctx, case, done, 3, "the second call's output")
-        mismatch = compare("second call", first, second, atol=0, rtol=1e-12)
-        if mismatch is not None:
-            raise CheckFailed(
-                f"calling forward twice on one object with the same X gave different outputs: {mismatch}",
-                case=case,
-                hint="Start every call from the states you are given (or zeros); do not reuse what the previous call left in self.",
+        ops, compared = remembered(case, ("history", id(contract), ctx.takes_states), lambda: calls(case), freeze=False)
+        done = layer.completed(ctx.session.run(ops), len(ops), contract, case, ctx.style)
+        first = layer.forward_script(contract, layer.without_states(case))
+        first_done = layer.completed(ctx.session.run(first), len(first), contract, case, ctx.style)
+        warnings: list[str] = []
+        for index, fresh, before in compared:
+            expected, found = _output(
+                ctx, case, first_done if fresh is None else done, 2 if fresh is None else fresh, "a fresh object's output"
             )
+            received, _ = _output(ctx, case, done, index, "the call's output")
+            warnings += found
+            mismatch = compare("output", expected, received, atol=0, rtol=1e-12)
+            if mismatch is not None:
+                raise CheckFailed(
+                    f"forward's answer depends on earlier calls: {before}, it differs from a fresh object's answer to the "
+                    f"same call ({mismatch}); the other X is 0.5 - X with its steps reversed, the other weights 0.5 - each",
+                    case=case,
+                    hint="Start every call from the states you are given (or zeros), and compute from the weights as they "
+                    "are now; keep nothing from one call to the next, in self or in the class.",
+                )
         return warnings
 
-    return _property(ctx, body, with_states=False)
+    return _property(ctx, body, with_states=True)
 
 
 def keeps_inputs(ctx: Context) -> Property:
-    """forward changes neither X nor the weights (called without initial states; h0 is with_initial_state's)."""
+    """forward changes neither X, nor the initial states it is given, nor the weights: called without the states, and
+    with them when forward takes them (a call with them that raises is the initial-state check's to report)."""
     contract = ctx.contract
 
     def echoed(case) -> list:
         return [*layer.construct(contract, case), layer.forward_call(contract, case, echo=True), Get(tuple(contract.weights))]
 
-    def body(case):
-        script = layer.remembered_script(case, ("echoed forward", id(contract)), lambda: echoed(case))
-        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
-        _require_unchanged(case, {"X": case.x}, done[2].echoed)
+    def require_kept(case, done) -> None:
+        _require_unchanged(case, {"X": case.x, **layer.state_kwargs(contract, case)}, done[2].echoed)
         weights = contract.student_weights(case.params)
         for name, value in done[3].values.items():
             if value.array is None or value.array.shape != weights[name].shape or not np.array_equal(value.array, weights[name]):
@@ -142,9 +192,19 @@ def keeps_inputs(ctx: Context) -> Property:
                     case=case,
                     hint="forward reads the weights; only an optimizer step after backward changes them.",
                 )
+
+    def body(case):
+        plain = layer.without_states(case)
+        script = layer.remembered_script(
+            case, ("echoed forwards", id(contract), ctx.takes_states), lambda: echoed(plain) + (echoed(case) if ctx.takes_states else [])
+        )
+        replies = ctx.session.run(script)
+        require_kept(plain, layer.completed(replies[:4], 4, contract, plain, ctx.style))
+        if ctx.takes_states and len(replies) == 8 and not any(isinstance(reply, Raised) for reply in replies):
+            require_kept(case, replies[4:])  # a call with the states that raises is the initial-state check's to report
         return ()
 
-    return _property(ctx, body, with_states=False)
+    return _property(ctx, body, with_states=True)
 
 
 def matches_torch(ctx: Context) -> Property:
@@ -163,48 +223,3 @@ def matches_torch(ctx: Context) -> Property:
         return warnings
 
     return _property(ctx, body, with_states=False)
-
-
-PROBE_DIMS = ((2, 4, 2, 3), (1, 4, 3, 3), (1, 2, 1, 1))
-"""Shapes (N, T, D, H) forward is probed at, in turn: the usual; batch 1 with n_features == n_nodes, where a forward
-that transposes a weight or assumes one sequence still runs; and the smallest with two steps, where one that assumes
-at most three steps (as in the small-array experiment) still runs."""
-
-
-def probe_style(session, contract) -> tuple[str, str, bool]:
-    """Call forward to learn its return style: (style, what to say about it in the report, whether it was told).
-
-    Each probe shape is tried without initial states, then with zero states by
-    keyword; the first call that returns (N, T, H) or (N, H) decides. When none
-    does, the note says what the last call did, and the forward checks read the
-    style from each answer's shape (``_output``), so a forward returning only
-    the last h is never failed for its shape.
-    """
-    rng = np.random.default_rng(0)
-    notes: list[str] = []
-    tried = ""
-    for N, T, D, H in PROBE_DIMS:
-        params = {k: rng.uniform(-1, 1, s) for k, s in stacked.CELLS[contract.kind].param_shapes(D, H).items()}
-        x = rng.uniform(-1, 1, (N, T, D))
-        for states in ({}, {name: np.zeros((N, H)) for name in contract.states}):
-            on = f"X of shape {(N, T, D)}, n_nodes {H}" + (" and zero initial states" if states else "")
-            try:
-                replies = session.run([New(contract.cls, (D, H)), Set(contract.student_weights(params)), Call("forward", (x,), states)])
-            except WorkerLost as lost:
-                lost.case = f"the grader's call of forward to learn its return style: {on}"
-                raise
-            notes = [r.note for r in replies[:1] if getattr(r, "note", "")] or notes
-            last = replies[-1]
-            answered = len(replies) == 3 and isinstance(last, Done) and last.value is not None and last.value.array is not None
-            shape = last.value.array.shape if answered else None
-            if shape in ((N, T, H), (N, H)):
-                style = SEQUENCE if shape == (N, T, H) else layer.LAST
-                told = f"{contract.cls}.forward returns {layer.describe_style(style)}; graded that way"
-                return style, "; ".join([*notes, told]), True
-            did = last.describe() if isinstance(last, Raised) else f"forward returned {last.value.describe() if last.value else 'nothing'}"
-            tried = f"{did}, on {on}"
-    told = (
-        f"could not tell {contract.cls}.forward's return style: {tried}; forward's checks accept either shape, "
-        "and backward's assume every step"
-    )
-    return SEQUENCE, "; ".join([*notes, told]), False

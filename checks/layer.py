@@ -72,15 +72,26 @@ DEFAULT_HINTS = {
 
 
 @functools.lru_cache(maxsize=None)
-def case_strategy(kind: str) -> st.SearchStrategy[CellCase]:
-    """Cases in the assignments' ranges: batch 1-4, n_sequences 1-6, n_features 1-5, n_nodes 1-6, values k/16 in [-1, 1].
+def case_strategy(kind: str, realistic: float = 0.0) -> st.SearchStrategy[CellCase]:
+    """Cases in the assignments' ranges: batch 1-4, n_sequences 1-6, n_features 1-5, n_nodes 1-6, values k/16 in [-1, 1];
+    and, for a share ``realistic`` of them, cases a submission cannot tell apart from real data: any values in [-1, 1]
+    and shapes up to batch 16 and 32 steps.
 
-    Initial states are always drawn; a check that calls forward without them
-    drops them. One strategy object per kind, so that a problem's checks can
-    sweep the same cases together.
+    The choice is drawn first, with the readable grid cases at the small end, so that shrinking brings a failure
+    down to a grid case whenever one fails too. Initial states are always drawn; a check that calls forward without
+    them drops them. One strategy object per kind and share, so that a problem's checks can sweep the same cases
+    together.
     """
     shape = strategies.dims(batch=(1, 4), steps=(1, 6), features=(1, 5), hidden=(1, 6))
-    return strategies.cell_cases(kind=kind, shape=shape, h0=True, c0=True, grid=True)
+    grid = strategies.cell_cases(kind=kind, shape=shape, h0=True, c0=True, grid=True)
+    if not realistic:
+        return grid
+    wide = strategies.dims(batch=(1, 16), steps=(1, 32), features=(1, 5), hidden=(1, 6))
+    real = strategies.cell_cases(kind=kind, shape=wide, h0=True, c0=True, grid=False)
+    grid_below = round(1000 * (1 - realistic))
+    # Scrambled, because Hypothesis favours small and boundary integers: the share then comes out close to the one asked.
+    choice = st.integers(0, 999).map(lambda draw: draw * 7919 % 1000)
+    return choice.flatmap(lambda draw: grid if draw < grid_below else real)
 
 
 EXPLICIT_DIMS = ((2, 3, 2, 3), (3, 4, 5, 2), (2, 3, 3, 3))
@@ -268,6 +279,8 @@ def numeric(value: Value, what: str, shape: tuple[int, ...], case: CellCase, hin
         warnings.append(f"{what} is {value.dtype}; it was compared with a {value.dtype} tolerance. Compute in float64 for exact results.")
     if value.type != "ndarray":
         warnings.append(f"{what} is a {value.type}, not an ndarray; it was converted for checking.")
+    if value.note:  # a real dtype the wire does not carry (">f8", longdouble), converted by the worker
+        warnings.append(f"{what} {value.note}.")
     return value.array, warnings
 
 
@@ -295,6 +308,7 @@ class Context:
     runs: object  # checks.property.Runs
     torch: object = None  # where torch's answers come from (an object with torch_parity.run as .run); None: torch in this process
     style_known: bool = True  # False when probing forward could not tell its style: forward's checks then read it from each answer
+    takes_states: bool = True  # whether forward takes h0 (and c0) by keyword: only then do checks other than the initial state's pass them
 
     def __post_init__(self) -> None:
         if not isinstance(self.session, Recorder):  # every check's scripts can be recorded for the diagnosis
@@ -309,7 +323,7 @@ class Context:
         return torch_parity.run(*args, **options)
 
 
-def layer_property(ctx: Context, body, *, upstream: bool = False) -> Property:
+def layer_property(ctx: Context, body, *, upstream: bool = False, untested=None) -> Property:
     """A property over the contract's shared cases, printed with the student's names (and dH when ``upstream``)."""
     contract, style = ctx.contract, ctx.style
 
@@ -322,7 +336,7 @@ def layer_property(ctx: Context, body, *, upstream: bool = False) -> Property:
         return tuple(said)
 
     return Property(
-        case_strategy(contract.kind),
+        case_strategy(contract.kind, ctx.runs.realistic),
         body,
         # The same case objects for every check and submission, so that what is computed from them is remembered.
         explicit=remembered(
@@ -331,4 +345,5 @@ def layer_property(ctx: Context, body, *, upstream: bool = False) -> Property:
         describe=lambda case: describe_case(contract, case, style, with_upstream=upstream),
         size=size,
         transcript=transcript,
+        untested=untested,
     )

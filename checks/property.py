@@ -29,16 +29,25 @@ from checks.session import WorkerLost
 
 @dataclass(frozen=True)
 class Runs:
-    """How many cases a property draws, and from which seed."""
+    """How many cases a property draws, from which seed, and what share of them look like real data.
+
+    ``realistic``: the share of drawn cases with off-grid values and shapes up to batch 16 and 32 steps, which a
+    submission cannot tell apart from real data (the rest are the readable grid cases). ``secret``: the digest of a
+    secret seed's text, which the reports show in place of the seed ("" for a public seed).
+    """
 
     seed: int = 0
     max_examples: int = 100
+    realistic: float = 0.0
+    secret: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_examples, int) or self.max_examples < 1:
             raise ValueError(f"max_examples={self.max_examples!r} should be an integer of at least 1")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed={self.seed!r} should be an integer of at least 0")
+        if not 0.0 <= self.realistic <= 1.0:
+            raise ValueError(f"realistic={self.realistic!r} should be a share between 0 and 1")
 
 
 class CheckFailed(Exception):
@@ -69,6 +78,9 @@ class Property:
     size: Callable[[Any], int] = lambda case: 0
     transcript: Callable[[Any], tuple] | None = None
     """Runs the body on a case and returns what it sent the submission and what came back, whether or not it passes."""
+    untested: Callable[[], CheckFailed | None] | None = None
+    """Asked once every case has passed: a failure when the body, on all of them, could compare nothing (else None),
+    so that a check that tested nothing is not a pass."""
 
 
 def _call(prop: Property, case: Any):
@@ -203,7 +215,7 @@ def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
         return _outcome(flaky_failure, prop, trial.warnings), failure.case
     except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
         return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it"), None
-    return _explicit(prop, trials[-1].warnings) or Outcome(PASSED, warnings=tuple(sorted(trials[-1].warnings))), None
+    return _explicit(prop, trials[-1].warnings) or _passed(prop, trials[-1].warnings), None
 
 
 def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:
@@ -213,6 +225,14 @@ def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:
         except CheckFailed as failure:
             return _outcome(failure, prop, warnings)
     return None
+
+
+def _passed(prop: Property, warnings: set[str]) -> Outcome:
+    """A property every case passed: passed, unless it could compare nothing on any of them."""
+    nothing = prop.untested() if prop.untested is not None else None
+    if nothing is not None:
+        return Outcome(nothing.status, nothing.message, hint=nothing.hint, warnings=tuple(sorted(warnings)))
+    return Outcome(PASSED, warnings=tuple(sorted(warnings)))
 
 
 def _first_failing(prop: Property, cases: list[Any], warnings: set[str]) -> Outcome | None:
@@ -313,7 +333,7 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
                 # A failure the solo run cannot reproduce is reported as the sweep saw it, unshrunk.
                 outcomes[name] = solo if solo.status != PASSED else _outcome(failed[name], prop, warnings[name])
             else:
-                outcomes[name] = _explicit(prop, warnings[name]) or Outcome(PASSED, warnings=tuple(sorted(warnings[name])))
+                outcomes[name] = _explicit(prop, warnings[name]) or _passed(prop, warnings[name])
         except WorkerLost as lost:
             raise _lost(lost, name, prop) from None
     return outcomes

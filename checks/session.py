@@ -10,11 +10,18 @@ stopping at the first operation that raises. Replies carry plain values only:
 arrays as float64 copies with their original dtype noted, type names, and
 exception texts. A session whose worker dies or runs out of time raises
 ``WorkerLost``, a BaseException so that Hypothesis stops at once instead of
-shrinking a crash.
+shrinking a crash; so does one whose worker sends a reply no honest worker
+sends (``MalformedReply``: a field of the wrong type, an array larger than the
+script allows, more replies than operations).
+
+Every text in a reply is capped and made valid Unicode (``readable``): JSON can
+carry a lone surrogate, which no report file can encode.
 """
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +31,36 @@ import numpy as np
 import numpy.typing as npt
 
 Array = npt.NDArray[np.float64]
+
+
+class MalformedReply(ValueError):
+    """A reply no honest worker sends; the session that reads one raises WorkerLost with this reason."""
+
+
+def readable(text: str) -> str:
+    """``text`` as valid Unicode: each lone surrogate (which JSON can carry and UTF-8 cannot encode) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+def _text(value: Any, cap: int, what: str) -> str:
+    """A text field of a reply, capped and readable; MalformedReply when it is not text."""
+    if type(value) is not str:
+        raise MalformedReply(f"{what} is {type(value).__name__}, not text")
+    return readable(value[:cap])
+
+
+def _fields(wire: Any, allowed: set[str], what: str) -> dict:
+    """``wire`` when it is an object whose keys are all among ``allowed``; else MalformedReply."""
+    if type(wire) is not dict:
+        raise MalformedReply(f"{what} is {type(wire).__name__}, not an object")
+    extra = sorted(str(k)[:40] for k in wire if k not in allowed)[:3]
+    if extra:
+        raise MalformedReply(f"{what} has unknown fields {extra}")
+    return wire
 
 
 @dataclass(frozen=True)
@@ -92,37 +129,77 @@ class Value:
 
     ``array`` is a float64 copy when the value was numeric (an ndarray, a list
     of numbers, a number), else None; ``type`` is the Python type's name,
-    ``dtype`` the array's original dtype.
+    ``dtype`` the dtype the array crossed the wire in. ``note`` says how the
+    worker converted an array of a real dtype the wire does not carry (">f8",
+    longdouble) into one it does. ``size`` is the number of entries of an array
+    too large to be sent: more than ``most``, what the grader reads of one
+    value for its script (``grading.protocol.most_entries``).
     """
 
     type: str
     array: Array | None = None
     dtype: str | None = None
+    note: str = ""
+    size: int | None = None
+    most: int | None = None
 
     @property
     def missing(self) -> bool:
         return self.type == "missing"
 
     def describe(self) -> str:
+        what = "an ndarray" if self.type == "ndarray" else f"a {self.type}"
+        if self.size is not None:
+            limit = f"more than the {self.most} one value may hold for these inputs" if self.most is not None else "too many to check"
+            return f"{what} of {self.size} values, {limit}"
         if self.array is None:
             return "nothing (the attribute does not exist)" if self.missing else f"a {self.type}"
-        what = "an ndarray" if self.type == "ndarray" else f"a {self.type}"
         return f"{what} of shape {self.array.shape}" + (f" and dtype {self.dtype}" if self.dtype not in (None, "float64") else "")
 
 
 _DTYPE_NAMES: dict[np.dtype, str] = {}
 """Each dtype's name, looked up once (the wire allows only a dozen dtypes)."""
+_CONVERTED_FROM = re.compile(r"[<>=|][fiub][1-9][0-9]?")
+_KINDS = {"f": "float", "i": "int", "u": "uint", "b": "bool"}
+_NATIVE = "<" if sys.byteorder == "little" else ">"
 
 
-def value_from_wire(wire: Any) -> Value:
-    """Turn the worker's description of a value into a Value, trusting nothing in it."""
-    if not isinstance(wire, dict) or not isinstance(wire.get("type"), str):
-        return Value("unreadable value")
-    array = wire.get("array")
-    if isinstance(array, np.ndarray):
-        dtype = _DTYPE_NAMES.get(array.dtype) or _DTYPE_NAMES.setdefault(array.dtype, str(array.dtype))
-        return Value(wire["type"][:80], np.asarray(array, dtype=np.float64), dtype)  # a fresh array of its own from the wire
-    return Value(wire["type"][:80])
+def _conversion(origin: str, dtype: str) -> str:
+    """What a Value's note says of an array the worker converted from dtype ``origin`` (">f8") to ``dtype``."""
+    order = {">": "big-endian ", "<": "little-endian "}.get(origin[0], "") if origin[0] != _NATIVE else ""
+    kind, bits = _KINDS[origin[1]], 8 * int(origin[2:])
+    name = "longdouble" if kind == "float" and bits > 64 else f"{kind}{bits}"
+    return f"was {order}{name} ({origin}); it was converted to {dtype} for checking"
+
+
+def value_from_wire(wire: Any, most: int | None = None) -> Value:
+    """Turn the worker's description of a value into a Value, trusting nothing in it.
+
+    ``most``: the most entries an array may hold for the script it answers; MalformedReply for a larger one, as for
+    any field of the wrong type.
+    """
+    wire = _fields(wire, {"type", "array", "size", "from"}, "a value")
+    kind = _text(wire.get("type"), 80, "a value's type")
+    array, size, origin = wire.get("array"), wire.get("size"), wire.get("from")
+    if size is not None:
+        if type(size) is not int or size < 0 or "array" in wire:
+            raise MalformedReply(f"a value's size {str(size)[:40]} is not a count of entries, or comes with an array")
+        return Value(kind, size=size, most=most)
+    if "array" not in wire:
+        if origin is not None:
+            raise MalformedReply("a value without an array says what it was converted from")
+        return Value(kind)
+    if not isinstance(array, np.ndarray):
+        raise MalformedReply(f"a value's array is {type(array).__name__}, not an array")
+    if most is not None and array.size > most:
+        raise MalformedReply(f"an array of {array.size} values, where one value may hold at most {most} for these inputs")
+    dtype = _DTYPE_NAMES.get(array.dtype) or _DTYPE_NAMES.setdefault(array.dtype, str(array.dtype))
+    note = ""
+    if origin is not None:
+        if type(origin) is not str or not _CONVERTED_FROM.fullmatch(origin):
+            raise MalformedReply(f"a value says it was converted from {str(origin)[:40]!r}, which is no real dtype")
+        note = _conversion(origin, dtype)
+    return Value(kind, np.asarray(array, dtype=np.float64), dtype, note)  # a fresh array of its own from the wire
 
 
 @dataclass(frozen=True)
@@ -161,25 +238,73 @@ class Done:
 Reply = Done | Raised
 
 
-def reply_from_wire(wire: Any) -> Reply:
-    if not isinstance(wire, dict):
-        return Raised("the worker", "ProtocolError", f"unreadable reply {str(wire)[:80]!r}")
-    if "raised" in wire:
-        r = wire["raised"] if isinstance(wire["raised"], dict) else {}
-        frames = tuple(
-            Frame(
-                str(f.get("file", "?"))[:200], int(f.get("line", 0) or 0), str(f.get("function", "?"))[:100], str(f.get("text", ""))[:300]
-            )
-            for f in r.get("traceback", [])[-10:]
-            if isinstance(f, dict)
-        )
-        return Raised(str(r.get("op", "?"))[:100], str(r.get("type", "?"))[:100], str(r.get("message", ""))[:2000], frames)
-    return Done(
-        value=value_from_wire(wire["value"]) if "value" in wire else None,
-        values={str(k): value_from_wire(v) for k, v in (wire.get("values") or {}).items()},
-        echoed=tuple(value_from_wire(v) for v in wire.get("echoed") or ()),
-        note=str(wire.get("note", ""))[:300],
+def _frame(wire: Any) -> Frame:
+    f = _fields(wire, {"file", "line", "function", "text"}, "a traceback frame")
+    line = f.get("line", 0)
+    if type(line) is not int:
+        raise MalformedReply(f"a traceback frame's line is {type(line).__name__}, not a number")
+    return Frame(
+        _text(f.get("file", "?"), 200, "a frame's file"),
+        line,
+        _text(f.get("function", "?"), 100, "a frame's function"),
+        _text(f.get("text", ""), 300, "a frame's text"),
     )
+
+
+def reply_from_wire(wire: Any, most: int | None = None) -> Reply:
+    """One operation's reply, checked field by field (``most`` as for ``value_from_wire``); MalformedReply for
+    anything an honest worker does not send."""
+    wire = _fields(wire, {"raised", "value", "values", "echoed", "note"}, "a reply")
+    if "raised" in wire:
+        if len(wire) != 1:
+            raise MalformedReply("a reply both raised and returned")
+        r = _fields(wire["raised"], {"op", "type", "message", "traceback"}, "what an operation raised")
+        frames = r.get("traceback", [])
+        if type(frames) is not list:
+            raise MalformedReply(f"a traceback is {type(frames).__name__}, not a list")
+        return Raised(
+            _text(r.get("op", "?"), 100, "an operation"),
+            _text(r.get("type", "?"), 100, "an exception's type"),
+            _text(r.get("message", ""), 2000, "an exception's message"),
+            tuple(_frame(f) for f in frames[-10:]),
+        )
+    values, echoed = wire.get("values", {}), wire.get("echoed", [])
+    if type(values) is not dict or type(echoed) is not list:
+        raise MalformedReply("a reply's values are not an object, or its echoed arguments not a list")
+    return Done(
+        value=value_from_wire(wire["value"], most) if "value" in wire else None,
+        values={readable(k[:100]): value_from_wire(v, most) for k, v in values.items()},
+        echoed=tuple(value_from_wire(v, most) for v in echoed),
+        note=_text(wire.get("note", ""), 300, "a note"),
+    )
+
+
+def replies_from_wire(wire: Any, script: list[Op], most: int | None = None) -> list[Reply]:
+    """The replies to ``script``: one per operation, up to and ending at the first Raised, each of the kind its
+    operation answers with (a Call's value and as many echoed arguments as it echoes, a Get's values by the names it
+    reads). MalformedReply for anything else."""
+    if type(wire) is not list:
+        raise MalformedReply(f"the replies are {type(wire).__name__}, not a list")
+    if not (min(len(script), 1) <= len(wire) <= len(script)):
+        raise MalformedReply(f"{len(wire)} replies to a script of {len(script)} operations")
+    replies = [reply_from_wire(r, most) for r in wire]
+    if any(isinstance(r, Raised) for r in replies[:-1]) or (len(replies) < len(script) and not isinstance(replies[-1], Raised)):
+        raise MalformedReply(f"{len(wire)} replies to a script of {len(script)} operations, and the last did not raise")
+    for op, reply in zip(script, replies):
+        if isinstance(reply, Done) and not _answers(op, reply):
+            raise MalformedReply(f"the reply to {describe_op(op)[:60]} is not the kind of reply it gets")
+    return replies
+
+
+def _answers(op: Op, reply: Done) -> bool:
+    """Whether ``reply`` has what an answer to ``op`` has, and nothing else."""
+    if isinstance(op, Call):
+        echoed = len(op.args) + len(op.kwargs) if op.echo else 0
+        return reply.value is not None and not reply.values and len(reply.echoed) == echoed
+    returned = reply.value is not None or reply.echoed
+    if isinstance(op, Get):
+        return not returned and set(reply.values) == set(op.names)
+    return not returned and not reply.values
 
 
 class WorkerLost(BaseException):

@@ -1,7 +1,9 @@
 """Grade a whole cohort: one submission per entry of a folder, in parallel, resumable.
 
 Entries that cannot be submissions (hidden or cache folders, files other than
-.py and .ipynb, folders without either) are skipped, and the summary lists them.
+.py and .ipynb, folders without either, symbolic links) are skipped, and the
+summary lists them. No link is followed and nothing but a regular file is read,
+here as in ``grading.load``.
 
     OUT/<student>/       the four reports of each submission, and fingerprint.json
     OUT/gradebook.csv    one row per student: total, each problem, status, seconds, the file graded, how it was chosen
@@ -12,7 +14,11 @@ Entries that cannot be submissions (hidden or cache folders, files other than
 Each submission's reports are written atomically and its fingerprint last, so
 a batch killed at any moment keeps everything it finished; a rerun skips every
 submission whose content and settings are unchanged (unless ``force``) and
-grades the rest. The coordinator imports torch and the reference once, then
+grades the rest. What it reuses must match the SHA-256 its fingerprint
+recorded of its report.json and have been graded in isolated workers, which
+cannot reach OUT. Unisolated workers (no root and no user namespaces) could
+write anything the grader can, a digest kept elsewhere included, so a batch
+refuses to run that way unless ``allow_unisolated``, and then reuses nothing. The coordinator imports torch and the reference once, then
 forks the grading processes, which inherit them.
 
 The grading processes die with the coordinator, however it ends, and their
@@ -32,6 +38,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import signal
+import stat
 import threading
 import time
 from collections.abc import Callable
@@ -40,9 +47,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grading.load import MAX_FILES, SKIPPED_DIRS, source_files
+from grading.load import MAX_SOURCE_BYTES, NOTEBOOK_BYTES
 from grading.reports import write_atomically
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
+from grading.submission_files import SKIPPED_DIRS, SOURCE_SUFFIXES, is_environment, read_regular, scan
 
 FINGERPRINT = "fingerprint.json"
 CACHE_DIRS = {"__pycache__", ".ipynb_checkpoints", "node_modules"}
@@ -57,6 +65,21 @@ class Settings:
     max_examples: int = 100
     timeout: float = 60.0
     memory_mb: int = 2048
+    realistic: float = 0.0
+    secret: str | None = field(default=None, repr=False)  # a secret seed's text: only ever written as its digest (``public``)
+
+    def public(self) -> dict:
+        """The settings as they may be written down: a secret seed by its digest only."""
+        shown = asdict(self)
+        if self.secret is not None:
+            shown.update(seed=None, secret=None, seed_sha256=grader_secret_digest(self.secret))
+        return shown
+
+
+def grader_secret_digest(text: str) -> str:
+    import grader  # noqa: PLC0415 - the one place that turns a secret into a seed and a digest
+
+    return grader.secret_seed(text)[1]
 
 
 @dataclass(frozen=True)
@@ -104,20 +127,34 @@ class Result:
 
 
 def why_not_a_submission(path: Path) -> str:
-    """Why the entry ``path`` of a cohort's folder cannot be a submission, or "" when it can."""
+    """Why the entry ``path`` of a cohort's folder cannot be a submission, or "" when it can.
+
+    Told without following a link: a link is "a symbolic link", whatever it points at. A folder holding a link
+    named like a source file is a submission, whose report says the link was ignored.
+    """
     if path.name in CACHE_DIRS:
         return "a cache folder"
     if path.name.startswith("."):
         return "a hidden entry"
     if path.name in SKIPPED_DIRS:
         return "an environment folder"
-    if path.is_file():
-        return "" if path.suffix in (".py", ".ipynb") else "not a .py or .ipynb file"
-    if not path.is_dir():
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
         return "neither a file nor a folder"
-    if source_files(path):
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISREG(mode):
+        return "" if path.suffix in SOURCE_SUFFIXES else "not a .py or .ipynb file"
+    if not stat.S_ISDIR(mode):
+        return "neither a file nor a folder"
+    names = {p.name for p in path.iterdir()}
+    if is_environment(names):
+        return "an environment folder"
+    scanned = scan(path)
+    if scanned.files or any(inside.endswith(SOURCE_SUFFIXES) for inside, _ in scanned.ignored):
         return ""
-    return "an empty folder" if not any(path.iterdir()) else "holds no .py or .ipynb file"
+    return "an empty folder" if not names else "holds no .py or .ipynb file"
 
 
 def skipped_entries(folder: Path) -> list[Skipped]:
@@ -128,30 +165,43 @@ def skipped_entries(folder: Path) -> list[Skipped]:
 def entries(folder: Path) -> list[Entry]:
     """Every entry of ``folder`` that can be a submission, named after the file's stem or the folder's name."""
     found = sorted(p for p in folder.iterdir() if not why_not_a_submission(p))
-    stems = [p.stem if p.is_file() else p.name for p in found]
+    stems = [p.name if _is_folder(p) else p.stem for p in found]
     # Two entries with one stem (alice.py, alice.ipynb) keep their full names.
     return [Entry(stem if stems.count(stem) == 1 else p.name, p) for stem, p in zip(stems, found)]
 
 
-def _files(path: Path) -> list[Path]:
-    if path.is_file():
-        return [path]
-    files = []
-    for p in sorted(path.rglob("*")):
-        parts = p.relative_to(path).parts
-        if p.is_file() and not any(x.startswith(".") or x in SKIPPED_DIRS for x in parts):
-            files.append(p)
-        if len(files) >= MAX_FILES:
-            break
-    return files
+def _is_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _files(path: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """The files a grading of ``path`` may read (the same as ``grading.load`` looks at), and those it ignores, with why."""
+    if not _is_folder(path):
+        return [path], []
+    scanned = scan(path)
+    return list(scanned.files), list(scanned.ignored)
 
 
 def fingerprint(entry: Entry, settings: Settings, version: str) -> str:
-    """A digest of the submission's bytes and the settings: equal digests, equal gradings."""
+    """A digest of the settings and of what a grading reads of the submission: equal digests, equal gradings.
+
+    Each file is read as ``grading.load`` reads it, capped, never through a link; a file that is not read counts
+    by why, and each ignored link by its name.
+    """
     digest = hashlib.sha256(json.dumps({**asdict(settings), "grader": version}, sort_keys=True).encode())
-    for file in _files(entry.path):
-        digest.update(str(file.relative_to(entry.path) if entry.path.is_dir() else file.name).encode() + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    files, ignored = _files(entry.path)
+    for file in files:
+        digest.update((file.name if file == entry.path else str(file.relative_to(entry.path))).encode() + b"\0")
+        try:
+            content = read_regular(file, NOTEBOOK_BYTES if file.suffix == ".ipynb" else MAX_SOURCE_BYTES)
+        except (ValueError, OSError) as error:
+            content = f"not read: {error}".encode()
+        digest.update(hashlib.sha256(content).digest())
+    for inside, why in ignored:
+        digest.update(f"{inside}\0ignored: {why}\0".encode())
     return digest.hexdigest()
 
 
@@ -173,18 +223,23 @@ def _row(student: str, report: dict, *, skipped: bool = False) -> Row:
 
 
 def _reusable(entry: Entry, out: Path, print_: str) -> Row | None:
+    """The stored row of ``entry``, if its fingerprint matches, it was graded isolated and its report is the one graded."""
     folder = out / entry.student
     try:
         stored = json.loads((folder / FINGERPRINT).read_text())
-        if stored.get("fingerprint") != print_:
+        if stored.get("fingerprint") != print_ or stored.get("isolated") is not True:
             return None
-        return _row(entry.student, json.loads((folder / "report.json").read_text()), skipped=True)
+        report = (folder / "report.json").read_bytes()
+        if stored.get("report_sha256") != hashlib.sha256(report).hexdigest():
+            return None
+        return _row(entry.student, json.loads(report), skipped=True)
     except (OSError, ValueError, KeyError):
         return None
 
 
-def grade_one(entry: Entry, settings: Settings, out: Path, print_: str) -> Row:
-    """Grade one submission and write its reports, then its fingerprint; runs in a grading process."""
+def grade_one(entry: Entry, settings: Settings, out: Path, print_: str, isolated: bool = True) -> Row:
+    """Grade one submission and write its reports, then its fingerprint (with its report's digest, and whether the
+    worker was isolated); runs in a grading process."""
     import grader  # noqa: PLC0415 - already imported by the coordinator before the fork
 
     report = grader.grade(
@@ -196,8 +251,12 @@ def grade_one(entry: Entry, settings: Settings, out: Path, print_: str) -> Row:
         timeout=settings.timeout,
         memory_mb=settings.memory_mb,
         hide=(entry.path.parent, out),  # every student's submission and every report
+        secret=settings.secret,
+        realistic=settings.realistic,
     )
-    write_atomically(out / entry.student / FINGERPRINT, json.dumps({"fingerprint": print_, "settings": asdict(settings)}, indent=2) + "\n")
+    digest = hashlib.sha256((out / entry.student / "report.json").read_bytes()).hexdigest()
+    record = {"fingerprint": print_, "settings": settings.public(), "report_sha256": digest, "isolated": isolated}
+    write_atomically(out / entry.student / FINGERPRINT, json.dumps(record, indent=2) + "\n")
     return _row(entry.student, report.to_dict())
 
 
@@ -310,11 +369,21 @@ def run(
     jobs: int | None = None,
     force: bool = False,
     on_done: Callable[[Row, int, int], None] | None = None,
+    allow_unisolated: bool = False,
 ) -> Result:
-    """Grade every entry of ``folder`` into ``out``; ``on_done(row, finished, total)`` after each one."""
+    """Grade every entry of ``folder`` into ``out``; ``on_done(row, finished, total)`` after each one.
+
+    Unisolated (``unisolated_refusal``), ValueError unless ``allow_unisolated``; then nothing stored is reused.
+    """
     import assignments  # noqa: PLC0415
+    from grading.sandbox import isolation  # noqa: PLC0415
     from grading.score import versions  # noqa: PLC0415
 
+    refusal = unisolated_refusal(allow_unisolated)
+    if refusal:
+        raise ValueError(refusal)
+    isolated = isolation().isolated
+    force = force or not isolated
     spec = assignments.get(settings.assignment)
     folder, out = Path(folder), Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -348,7 +417,7 @@ def run(
             retry = []
             with ProcessPoolExecutor(jobs, **pool_options) as pool, _stopped_at_once_by_interrupts(pool):
                 with _interrupts_blocked():  # the grading processes are forked at the first submit
-                    futures = {pool.submit(grade_one, entry, settings, out, print_): (entry, print_) for entry, print_ in todo}
+                    futures = {pool.submit(grade_one, entry, settings, out, print_, isolated): (entry, print_) for entry, print_ in todo}
                 for future in as_completed(futures):
                     entry, print_ = futures[future]
                     try:
@@ -376,6 +445,20 @@ def run(
         raise Interrupted(result, total) from stop
     _finish(result, settings, out, problem_ids, started)
     return result
+
+
+def unisolated_refusal(allow_unisolated: bool) -> str:
+    """Why a batch refuses to run here, in one line: its workers cannot be isolated and that was not allowed; or ""."""
+    from grading.sandbox import isolation  # noqa: PLC0415
+
+    walls = isolation()
+    if walls.isolated or allow_unisolated:
+        return ""
+    return (
+        f"workers cannot be isolated here, so a submission could read, signal and forge its classmates' work: {walls.note}."
+        " Grade as root or where unprivileged user namespaces are enabled, or pass --allow-unisolated to grade anyway"
+        " (every report then says so, and no stored report is reused)"
+    )
 
 
 def _finish(result: Result, settings: Settings, out: Path, problem_ids: list[str], started: float) -> None:

@@ -7,21 +7,33 @@ the file that implements the wanted class is graded: a file whose methods are
 still the starter's placeholders (they only raise NotImplementedError, pass or
 are ``...``) never outranks one with a real implementation, and among several
 real ones the most recently modified wins. The report says which, and why.
+
+Every file is read through ``grading.submission_files``: a symbolic link is
+never followed, nothing but a regular file is opened, and no file is read past
+its limit; each one left out is named in the notes ("ignored rnn.py: a
+symbolic link"). The limit on a notebook is on its code: its outputs, however
+large, are dropped before the code is measured (``grading.notebook_code``).
 """
 
 from __future__ import annotations
 
 import ast
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-SKIPPED_DIRS = {"__pycache__", "node_modules", "site-packages", "venv", ".venv", "env"}
-MAX_FILES = 2000
+from grading import notebook_code
+from grading.submission_files import MAX_FILES, PLURALS, read_regular, scan, why_not_regular
+
 MAX_SOURCE_BYTES = 10 * 2**20
+"""The most code a submission's file may hold: a .py file's size, or the sources of a notebook's code cells."""
+NOTEBOOK_BYTES = 200 * 2**20
+"""The largest notebook file read, outputs included; its code alone must keep to MAX_SOURCE_BYTES."""
+FOLDER, FILE = "folder", "file"  # what ``_kind`` tells, besides why a path is not read
 
 
 @dataclass(frozen=True)
@@ -59,17 +71,19 @@ class _Cells:
     warnings: list[str] = field(default_factory=list)
 
 
-def _read_text(path: Path) -> str:
-    data = path.read_bytes()
-    if len(data) > MAX_SOURCE_BYTES:
-        raise ValueError(f"{path.name} is {len(data)} bytes; the limit is {MAX_SOURCE_BYTES}")
+def _read_text(path: Path, cap: int = MAX_SOURCE_BYTES) -> str:
+    """The file's text; ValueError (``submission_files.Refused`` among them) naming the file when it is not read."""
+    return _decoded(read_regular(path, cap), path.name)
+
+
+def _decoded(data: bytes, name: str) -> str:
     if b"\x00" in data:
-        raise ValueError(f"{path.name} is binary, not text")
+        raise ValueError(f"{name} is binary, not text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValueError(
-            f"{path.name} is not UTF-8 text (byte {error.start}: {data[error.start : error.start + 1]!r}); save it as UTF-8"
+            f"{name} is not UTF-8 text (byte {error.start}: {data[error.start : error.start + 1]!r}); save it as UTF-8"
         ) from None
 
 
@@ -88,7 +102,12 @@ def _strip_magics(code: str, where: str, warnings: list[str]) -> str:
 
 
 def _notebook_cells(path: Path) -> _Cells:
-    text = _read_text(path)
+    data = read_regular(path, NOTEBOOK_BYTES)
+    if len(data) > MAX_SOURCE_BYTES:  # mostly outputs: parsed in a child, which sends back the code cells alone
+        _decoded(data, path.name)  # the same message as for a small file when it is not text
+        text = notebook_code.reduce(data, limit=MAX_SOURCE_BYTES, name=path.name)
+    else:
+        text = _decoded(data, path.name)
     try:
         notebook = nbformat.reads(text, as_version=4)
     except Exception as error:  # noqa: BLE001 - nbformat raises several kinds for a broken file
@@ -107,17 +126,9 @@ def _notebook_cells(path: Path) -> _Cells:
 
 
 def source_files(folder: Path) -> list[Path]:
-    """The .py and .ipynb files of ``folder`` at any depth, sorted, outside hidden and SKIPPED_DIRS folders; at most MAX_FILES."""
-    files: list[Path] = []
-    for root, dirs, names in os.walk(folder):
-        # Pruned in place, so that a node_modules or a .git is never walked.
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-        for name in sorted(names):
-            if name.endswith((".py", ".ipynb")) and not name.startswith("."):
-                files.append(Path(root) / name)
-                if len(files) >= MAX_FILES:
-                    return sorted(files)
-    return sorted(files)
+    """The regular .py and .ipynb files of ``folder`` at any depth, shallower folders first, outside hidden folders,
+    SKIPPED_DIRS and Python environments; no link followed; at most MAX_FILES (``submission_files.scan``)."""
+    return list(scan(folder).files)
 
 
 def _codes(path: Path) -> list[str]:
@@ -178,9 +189,34 @@ def _wanted_classes(path: Path, class_names: tuple[str, ...]) -> dict[str, bool]
 
 
 def classes_defined(path: str | Path) -> set[str]:
-    """The names of the classes a file, or any source file of a folder, defines; found by parsing, so nothing runs."""
+    """The names of the classes a file, or any source file of a folder, defines; found by parsing, so nothing runs.
+
+    No class for a symbolic link, or for anything else but a folder or a regular file: it is not read.
+    """
     path = Path(path)
-    return {node.name for file in (source_files(path) if path.is_dir() else [path]) for node in _class_nodes(file)}
+    kind = _kind(path)
+    files = source_files(path) if kind == FOLDER else [path] if kind == FILE else []
+    return {node.name for file in files for node in _class_nodes(file)}
+
+
+def _kind(path: Path) -> str:
+    """FOLDER, FILE, or why the grader does not read ``path`` ("a symbolic link"), told without following a link.
+
+    A path that cannot be looked at counts as a FILE: reading it then says what is wrong.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return FILE
+    return FOLDER if stat.S_ISDIR(mode) else why_not_regular(mode) or FILE
+
+
+def _ignored_notes(ignored: tuple[tuple[str, str], ...]) -> list[str]:
+    """One note per reason, naming the files a scan left out: "ignored rnn.py: a symbolic link"."""
+    by_why: dict[str, list[str]] = {}
+    for inside, why in ignored:
+        by_why.setdefault(why, []).append(inside)
+    return [f"ignored {_listed(names)}: {why if len(names) == 1 else PLURALS.get(why, why)}" for why, names in by_why.items()]
 
 
 def _folder_name(folder: Path) -> str:
@@ -207,7 +243,7 @@ class _Pick:
 
 def _mtime(path: Path) -> int:
     try:
-        return path.stat().st_mtime_ns
+        return os.lstat(path).st_mtime_ns
     except OSError:
         return 0
 
@@ -216,15 +252,22 @@ def _pick_from_folder(folder: Path, class_names: tuple[str, ...], pick: Path | N
     """Rank the files that define the main class: implemented before placeholders, then the most wanted classes
     implemented, then the most recently modified, then the path (only so that the order never varies)."""
     name, main = _folder_name(folder), class_names[0]
-    files = source_files(folder)
+    scanned = scan(folder)
+    files = list(scanned.files)
+    left_out = _ignored_notes(scanned.ignored)
+    if not scanned.complete:
+        left_out.append(
+            f"looked at only the first {len(files)} files of {name}, the shallowest first: the grader reads at most {MAX_FILES}"
+        )
     if not files:
-        return _Pick(None, error=f"{name} holds no .py or .ipynb file")
+        readable = " the grader can read" if scanned.ignored else ""
+        return _Pick(None, notes=tuple(left_out), error=f"{name} holds no .py or .ipynb file{readable}")
     found = {p: _wanted_classes(p, class_names) for p in files}
     defining = [p for p in files if main in found[p]]
     if not defining:
         if len(files) == 1 and pick is None:
-            return _Pick(files[0])
-        return _Pick(None, error=f"no file in {name} defines class {main}; looked at {len(files)} files")
+            return _Pick(files[0], notes=tuple(left_out))
+        return _Pick(None, notes=tuple(left_out), error=f"no file in {name} defines class {main}; looked at {len(files)} files")
 
     def rank(p: Path) -> tuple:
         return (-sum(found[p].values()), -_mtime(p), str(p))
@@ -238,9 +281,9 @@ def _pick_from_folder(folder: Path, class_names: tuple[str, ...], pick: Path | N
         if pick is not None:
             raise ValueError(f"pick={str(pick)!r} is not a candidate: no file in {name} implements {main}")
         still = f"graded {inside(placeholders[0])}, which still holds the starter's placeholders: no file in {name} implements {main} yet"
-        return _Pick(placeholders[0], notes=(still,))
+        return _Pick(placeholders[0], notes=(*left_out, still))
     file = real[0] if pick is None else _picked(folder, real, pick)
-    notes = []
+    notes = left_out
     if placeholders:
         its = "its methods are" if len(placeholders) == 1 else "their methods are"
         notes.append(f"ignored {_listed([inside(p) for p in placeholders])}: {its} still the starter's placeholders")
@@ -277,12 +320,15 @@ def load(path: str | Path, class_names: tuple[str, ...], *, pick: str | Path | N
     In a folder, ``pick`` grades that one of the ``candidates`` instead of the first.
     """
     path = Path(path)
-    if pick is not None and not path.is_dir():
+    kind = _kind(path)
+    if pick is not None and kind != FOLDER:
         raise ValueError(f"pick={str(pick)!r} chooses among a folder's files, but {path} is not a folder")
-    folder = path if path.is_dir() else None
+    if kind not in (FOLDER, FILE):
+        return Submission(path, None, notes=(f"ignored {path.name}: {kind}",), error=f"{path.name} is {kind}; it was not read")
+    folder = path if kind == FOLDER else None
     chosen = _pick_from_folder(path, class_names, None if pick is None else Path(pick)) if folder else _Pick(path)
     if chosen.file is None:
-        return Submission(path, None, error=chosen.error)
+        return Submission(path, None, notes=chosen.notes, error=chosen.error)
     file, notes = chosen.file, chosen.notes
     about = dict(folder=folder, candidates=chosen.candidates, choice=chosen.choice)
     try:

@@ -3,7 +3,7 @@
 ``grading.load`` ranks a folder's files without running them: real
 implementations before the starter's placeholders, then the most recently
 modified. When two or more real ones remain, each is loaded in a worker of its
-own and its forward is called once, as ``checks.forward.probe_style`` does; the
+own and its forward is called once, as ``checks.probe.probe_style`` does; the
 first whose forward runs is graded. When several run, or none does, the most
 recently modified is graded and ``Submission.choice`` says so, for the report's
 first lines and the gradebook's notes.
@@ -15,7 +15,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from checks import forward
+from checks import probe
 from checks.layer import LayerContract
 from checks.session import WorkerLost
 from grading import load
@@ -30,7 +30,7 @@ def forward_runs(session: WorkerSession, contract: LayerContract, deadline: floa
         loaded = session.load()
         if contract.cls not in loaded.classes or "forward" not in loaded.methods.get(contract.cls, {"forward"}):
             return False
-        return forward.probe_style(session, contract)[2]
+        return probe.probe_style(session, contract).told
     except WorkerLost:
         return False
     finally:

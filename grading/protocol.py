@@ -9,7 +9,22 @@ A message is one frame:
 
 Arrays are rebuilt with ``numpy.frombuffer`` from a short list of plain numeric
 dtypes; anything else in a header is refused, so nothing the worker sends can
-run code in the grader.
+run code in the grader. Every field is checked before it is used: the header
+is a JSON object nested at most ``MAX_DEPTH`` deep (measured before it is
+parsed, so no parser recursion can run away), each array description is
+exactly ``{"dtype": str, "shape": [int >= 0, ...], "nbytes": int}`` with a
+rank of at most ``MAX_RANK`` and bytes that match, and a frame larger than the
+reader's ``limit`` is refused before it is read.
+
+A request carries its number (``numbered``), and the worker's reply repeats it,
+so that a frame the worker queued on its own is never read as the answer to the
+next request.
+
+What a reply to a script may hold is bounded by the script itself
+(``reply_bounds``): no returned array may hold more than ``RETURN_FACTOR`` times
+the entries of the largest array the script sent, plus ``RETURN_SLACK``. The
+worker describes a larger array instead of sending it; the grader refuses a
+frame larger than an honest reply could be.
 """
 
 from __future__ import annotations
@@ -17,6 +32,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import select
 import time
 from typing import Any
@@ -28,6 +44,21 @@ MAX_MESSAGE_BYTES = 256 * 2**20
 """A reply larger than this (a huge returned array) is refused, not read."""
 
 ALLOWED_DTYPES = frozenset(np.dtype(t).str for t in ("f8", "f4", "f2", "i8", "i4", "i2", "i1", "u8", "u4", "u2", "u1", "?"))
+MAX_DEPTH = 32
+"""Deepest nesting of lists and objects a header may have; the grader's own messages need fewer than ten."""
+MAX_RANK = 8
+"""Most dimensions an array on the wire may have (NumPy allows 64; the assignments use 3)."""
+MAX_ARRAYS = 4096
+"""Most arrays one frame may describe."""
+RETURN_FACTOR = 4
+RETURN_SLACK = 1024
+"""A returned array may hold RETURN_FACTOR times the larger of the entries of the largest array its script sent and
+its most rows (entries over the last axis: N*T of X) times its widest last axis (H of Wh), plus RETURN_SLACK: so
+forward's (N, T, H) and backward's gradients fit four times over, and the slack covers a script that sends no arrays."""
+TEXT_BYTES = 64 * 1024
+"""Header bytes an honest reply may use per operation for its texts (a capped exception message and traceback, type
+names, a note), escaped as JSON escapes them, besides ``REPLY_HEADER_BYTES`` for the whole reply."""
+REPLY_HEADER_BYTES = 64 * 1024
 
 
 class ProtocolError(Exception):
@@ -92,19 +123,56 @@ def _rebuild(value: Any, arrays: list[np.ndarray]) -> Any:
     return value
 
 
-def _parse_header(header: bytes) -> tuple[Any, list]:
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def nesting(header: bytes) -> int:
+    """How deep the lists and objects of a JSON text nest, found without parsing it (so without recursion)."""
+    brackets = np.frombuffer(_STRING.sub(b"", header).translate(None, _NOT_BRACKETS), dtype=np.uint8)
+    if not brackets.size:
+        return 0
+    return int(np.cumsum(np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1)).max())
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _parse_header(header: bytes) -> tuple[Any, list[tuple[np.dtype, tuple[int, ...], int]]]:
+    """The header's body and its checked array descriptions; ProtocolError for anything else."""
+    depth = nesting(header)
+    if depth > MAX_DEPTH:
+        raise ProtocolError(f"header nested {depth} levels deep; at most {MAX_DEPTH} are read")
     try:
         parsed = json.loads(header.decode())
-        return parsed["body"], list(parsed["arrays"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"unreadable header: {error}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ProtocolError(f"unreadable header: {str(error)[:200]}") from None
+    if type(parsed) is not dict or set(parsed) != {"body", "arrays"}:
+        keys = sorted(parsed)[:5] if type(parsed) is dict else type(parsed).__name__
+        raise ProtocolError(f'header is {_short(keys)}; expected an object with "body" and "arrays"')
+    return parsed["body"], _metas(parsed["arrays"])
 
 
-def _payload_size(metas: list) -> int:
-    try:
-        return sum(int(m["nbytes"]) for m in metas)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ProtocolError(f"unreadable header: {error}") from None
+def _metas(described: Any) -> list[tuple[np.dtype, tuple[int, ...], int]]:
+    """Each array's (dtype, shape, nbytes), checked field by field."""
+    if type(described) is not list or len(described) > MAX_ARRAYS:
+        raise ProtocolError(f'"arrays" is {_short(described)}; expected a list of at most {MAX_ARRAYS} array descriptions')
+    metas = []
+    for meta in described:
+        if type(meta) is not dict or set(meta) != {"dtype", "shape", "nbytes"}:
+            raise ProtocolError(f'array description {_short(meta)} is not {{"dtype", "shape", "nbytes"}}')
+        dtype, shape, nbytes = meta["dtype"], meta["shape"], meta["nbytes"]
+        if type(dtype) is not str or dtype not in ALLOWED_DTYPES:
+            raise ProtocolError(f"array of dtype {_short(dtype)} refused; allowed: {sorted(ALLOWED_DTYPES)}")
+        if type(shape) is not list or len(shape) > MAX_RANK or any(type(s) is not int or s < 0 for s in shape):
+            raise ProtocolError(f"array shape {_short(shape)} refused: a list of at most {MAX_RANK} sizes, each an int >= 0")
+        itemsize = np.dtype(dtype).itemsize
+        if type(nbytes) is not int or nbytes != itemsize * math.prod(shape):
+            raise ProtocolError(f"array description {_short(meta)} gives {_short(nbytes)} bytes for its shape and dtype")
+        metas.append((np.dtype(dtype), tuple(shape), nbytes))
+    return metas
 
 
 def decode(header: bytes, payload: bytes) -> Any:
@@ -112,20 +180,12 @@ def decode(header: bytes, payload: bytes) -> Any:
     return _decode(*_parse_header(header), payload)
 
 
-def _decode(body: Any, metas: list, payload: bytes) -> Any:
+def _decode(body: Any, metas: list[tuple[np.dtype, tuple[int, ...], int]], payload: bytes) -> Any:
     # One writeable copy of the payload; each array is a view of its own stretch of it.
     buffer, arrays, offset = bytearray(payload), [], 0
-    for meta in metas:
-        try:
-            dtype = np.dtype(meta["dtype"]) if meta["dtype"] in ALLOWED_DTYPES else None
-            shape = tuple(int(s) for s in meta["shape"])
-            nbytes = int(meta["nbytes"])
-        except (KeyError, TypeError, ValueError) as error:
-            raise ProtocolError(f"unreadable array description {meta!r}: {error}") from None
-        if dtype is None:
-            raise ProtocolError(f"array of dtype {meta.get('dtype')!r} refused; allowed: {sorted(ALLOWED_DTYPES)}")
-        if any(s < 0 for s in shape) or nbytes != dtype.itemsize * math.prod(shape) or offset + nbytes > len(payload):
-            raise ProtocolError(f"array description {meta!r} does not fit the {len(payload)}-byte payload")
+    for dtype, shape, nbytes in metas:
+        if offset + nbytes > len(payload):
+            raise ProtocolError(f"array of shape {shape} and dtype {dtype.str} does not fit the {len(payload)}-byte payload")
         arrays.append(np.frombuffer(buffer, dtype=dtype, count=nbytes // dtype.itemsize, offset=offset).reshape(shape))
         offset += nbytes
     if offset != len(payload):
@@ -156,16 +216,63 @@ def _read_exactly(fd: int, count: int, deadline: float | None) -> bytes:
 
 
 def receive(fd: int, *, timeout: float | None = None, limit: int = MAX_MESSAGE_BYTES) -> Any:
-    """Read and decode one frame from ``fd``, waiting at most ``timeout`` seconds in all."""
+    """Read and decode one frame of at most ``limit`` bytes (header and arrays) from ``fd``, waiting at most
+    ``timeout`` seconds in all; nothing beyond the limit is read."""
     deadline = None if timeout is None else time.monotonic() + timeout
     length = int.from_bytes(_read_exactly(fd, HEADER_BYTES, deadline), "big")
     if length > limit:
         raise ProtocolError(f"header of {length} bytes is over the {limit}-byte limit")
     body, metas = _parse_header(_read_exactly(fd, length, deadline))
-    total = _payload_size(metas)
-    if total < 0 or total > limit:
-        raise ProtocolError(f"message of {total} bytes of arrays is over the {limit}-byte limit")
+    total = sum(nbytes for _, _, nbytes in metas)
+    if length + total > limit:
+        raise ProtocolError(f"message of {length + total} bytes is over the {limit}-byte limit")
     return _decode(body, metas, _read_exactly(fd, total, deadline))
+
+
+def numbered(frame: bytes, number: int) -> bytes:
+    """``frame`` (from ``encode``, its body an object) with ``"id": number`` added to its body, without encoding it again."""
+    length = int.from_bytes(frame[:HEADER_BYTES], "big")
+    opening = b'{"body": {'
+    if not frame[HEADER_BYTES:].startswith(opening) or frame[HEADER_BYTES + len(opening) : HEADER_BYTES + len(opening) + 1] == b"}":
+        raise ValueError("numbered() needs a frame whose body is an object with at least one key")
+    stamp = f'"id": {int(number)}, '.encode()
+    start = HEADER_BYTES + len(opening)
+    return (length + len(stamp)).to_bytes(HEADER_BYTES, "big") + frame[HEADER_BYTES:start] + stamp + frame[start:]
+
+
+def _arrays(value: Any) -> list[np.ndarray]:
+    """Every array in ``value``, looking through dicts, lists and tuples."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return [a for item in items for a in _arrays(item)]
+
+
+def most_entries(ops: list) -> int:
+    """The most entries any array in the reply to the script ``ops`` (wire operations) may hold (``RETURN_FACTOR``)."""
+    arrays = [a for a in _arrays(ops) if a.ndim]
+    largest = max((a.size for a in arrays), default=0)
+    rows = max((a.size // a.shape[-1] for a in arrays if a.shape[-1]), default=0)
+    widest = max((a.shape[-1] for a in arrays), default=0)
+    return RETURN_FACTOR * max(largest, rows * widest) + RETURN_SLACK
+
+
+def values_returned(ops: list) -> int:
+    """How many values an honest reply to the script ``ops`` can carry: one per call (and one per argument it
+    echoes), one per attribute read."""
+    count = 0
+    for op in ops:
+        if op.get("op") == "call":
+            count += 1 + (len(op.get("args", ())) + len(op.get("kwargs", {})) if op.get("echo") else 0)
+        elif op.get("op") == "get":
+            count += len(op.get("names", ()))
+    return count
+
+
+def reply_bounds(ops: list) -> tuple[int, int]:
+    """(most entries of one returned array, most bytes of the whole reply frame) for the script ``ops``."""
+    entries = most_entries(ops)
+    return entries, 8 * entries * values_returned(ops) + TEXT_BYTES * len(ops) + REPLY_HEADER_BYTES
 
 
 def send(fd: int, message: Any, *, timeout: float | None = None) -> None:

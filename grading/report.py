@@ -48,7 +48,7 @@ class Report:
     assignment: str
     submission: str
     problems: tuple[ProblemResult, ...]
-    seed: int
+    seed: int | None  # None when the seed was secret: ``seed_sha256`` then tells one secret from another
     max_examples: int
     versions: dict = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -57,6 +57,8 @@ class Report:
     seconds: float = 0.0
     status: str = "graded"  # graded | error (nothing could be graded) | timeout (a check ran out of time)
     reason: str = ""  # why, when not graded
+    seed_sha256: str = ""  # the digest of a secret seed's text (``grader.secret_seed``); "" for a public seed
+    realistic: float = 0.0  # the share of cases drawn like real data
     file: str = ""  # the file graded: its path inside the submission folder, or its name
     choice: str = ""
     """How the graded file was chosen when a folder held more than one candidate ("" when there was no choice to make);
@@ -92,6 +94,8 @@ class Report:
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "seed": self.seed,
+            "seed_sha256": self.seed_sha256,
+            "realistic": self.realistic,
             "max_examples": self.max_examples,
             "versions": dict(self.versions),
             "seconds": round(self.seconds, 3),

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 
 from assignments.spec import Assignment, Problem
-from checks import forward
+from checks import probe
 from checks.layer import Context, LayerContract
 from checks.property import Lost, Property, Runs, run_properties
 from checks.results import ERROR, FAILED, SKIPPED, TIMEOUT, CheckResult, Outcome
@@ -30,7 +30,7 @@ from grading.load import Submission
 from grading.report import ProblemResult, Report
 from grading import pick, torch_oracle
 from grading.diagnose import Diagnoser
-from grading.worker import WorkerSession
+from grading.worker import WorkerKilled, WorkerSession, signal_name
 
 MAX_CRASHES = 2
 """Worker deaths in one problem after which its remaining checks are not run: a submission that crashes keeps crashing."""
@@ -97,7 +97,7 @@ class _Grading:
         self.session = self.session_for(submission)
         self.warnings: list[str] = list(submission.warnings)
         self.notes: list[str] = list(submission.notes)
-        self.styles: dict[str, tuple[str, bool]] = {}  # class -> (style, whether probing told it)
+        self.styles: dict[str, probe.Probe] = {}  # class -> what probing its forward told
         self.unrunnable: dict[str, Outcome] = {}  # problem id -> why it cannot run at all
         self.out_of_time: dict[str, str] = {}  # problem id -> what was running when its time ran out
         self.shrunk: dict[str, list] = {}  # problem id -> the cases shrunk for its failures so far
@@ -166,17 +166,17 @@ class _Grading:
             return Outcome(ERROR, f"{contract.cls} has no method {' and no method '.join(missing)}", hint=method_hint(contract, missing[0]))
         return None
 
-    def style(self, contract: LayerContract) -> tuple[str, bool]:
-        """forward's return style for ``contract``'s class, probed once: (style, whether the probe could tell)."""
+    def style(self, contract: LayerContract) -> probe.Probe:
+        """What probing ``contract``'s forward told, probed once: its return style, and whether it takes initial states."""
         if contract.cls not in self.styles:
             try:
-                style, note, told = forward.probe_style(self.session, contract)
+                told = probe.probe_style(self.session, contract)
             except WorkerLost as lost:
                 if lost.timeout:
                     raise
-                style, note, told = forward.SEQUENCE, f"could not tell {contract.cls}.forward's return style ({lost.reason})", False
-            self.styles[contract.cls] = style, told
-            self.notes.append(note)
+                told = probe.Probe(probe.SEQUENCE, f"could not tell {contract.cls}.forward's return style ({lost.reason})", False, False)
+            self.styles[contract.cls] = told
+            self.notes.append(told.note)
         return self.styles[contract.cls]
 
     def problems(self) -> list[ProblemResult]:
@@ -257,23 +257,41 @@ class _Grading:
         if self.diagnoser is None or outcome.status not in (FAILED, ERROR) or not outcome.evidence:
             return outcome
         cls = problem.contract.cls
-        diagnosis = self.diagnoser.diagnose(outcome, cls, self.styles.get(cls, (forward.SEQUENCE, True))[0], established)
+        style = self.styles[cls].style if cls in self.styles else probe.SEQUENCE
+        diagnosis = self.diagnoser.diagnose(outcome, cls, style, established)
         explained = diagnosis is not None and diagnosis.match != "none" and diagnosis.mistakes and diagnosis.hint
         return dataclasses.replace(outcome, diagnosis=diagnosis, hint=diagnosis.hint if explained else outcome.hint)
 
     def _sweep(self, problem: Problem, specs: list, outcomes: dict[str, Outcome], crashes: list[str]) -> None:
-        """Run ``specs`` into ``outcomes``: their properties in one sweep, again in a fresh worker after a crash."""
+        """Run ``specs`` into ``outcomes``: their properties in one sweep, again in a fresh worker after a crash.
+
+        A check whose worker was killed by a signal the grader did not send runs once more before the death counts
+        (``_run_again``).
+        """
         properties: dict[str, Property] = {}
-        for spec in specs:
+        queue, again = list(specs), set()
+        for spec in queue:
             if spec.torch and not self.use_torch:
                 outcomes[spec.name] = Outcome(
                     SKIPPED, "torch parity runs in `grader.py grade`; the quick check compares with the reference only"
                 )
                 continue
             try:
-                style, told = self.style(problem.contract)
-                made = spec.run(Context(self.session, problem.contract, style, self.runs, self.torch, style_known=told))
+                told = self.style(problem.contract)
+                context = Context(
+                    self.session,
+                    problem.contract,
+                    told.style,
+                    self.runs,
+                    self.torch,
+                    style_known=told.told,
+                    takes_states=told.takes_states,
+                )
+                made = spec.run(context)
             except WorkerLost as lost:
+                if self._run_again(problem, spec.name, lost, again):
+                    queue.append(spec)
+                    continue
                 outcomes[spec.name] = self._lost(problem, spec.name, lost, None)
                 if lost.timeout:
                     return
@@ -288,11 +306,27 @@ class _Grading:
                 outcomes.update(run_properties(properties, self.runs, self.shrunk.setdefault(problem.id, [])))
                 properties = {}
             except Lost as lost:
+                if self._run_again(problem, lost.name, lost.lost, again):
+                    continue  # every property, that one included, in a fresh worker
                 # The check that was running takes the loss; the rest run again in a fresh worker.
                 outcomes[lost.name] = self._lost(problem, lost.name, lost.lost, lost.case)
                 del properties[lost.name]
                 if not lost.lost.timeout:
                     crashes.append(lost.name)
+
+    def _run_again(self, problem: Problem, name: str, lost: WorkerLost, again: set[str]) -> bool:
+        """Whether check ``name`` runs once more, because its worker was killed by a signal the grader did not send
+        (``WorkerKilled``) for the first time in it; the report notes each one. Isolated, no classmate can send it, so
+        this only guards against what isolation cannot (an operator, the OOM killer; classmates, where the grader runs
+        unisolated): a submission that kills itself does it again, and the second death counts as usual."""
+        if not isinstance(lost, WorkerKilled) or name in again:
+            return False
+        again.add(name)
+        self.notes.append(
+            f"the worker died during {problem.id}: {name} of {signal_name(lost.signal_number)}, which the grader did not"
+            " send; the check ran again in a fresh worker"
+        )
+        return True
 
     def _lost(self, problem: Problem, name: str, lost: WorkerLost, case: str | None) -> Outcome:
         where = f"{problem.id}: {name}"
@@ -350,7 +384,9 @@ def score(
         assignment=assignment.name,
         submission=str(submission.path),
         problems=tuple(problems),
-        seed=runs.seed,
+        seed=None if runs.secret else runs.seed,
+        seed_sha256=runs.secret,
+        realistic=runs.realistic,
         max_examples=runs.max_examples,
         versions=versions(),
         warnings=tuple(warnings),

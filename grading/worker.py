@@ -9,10 +9,18 @@ loads the submission again) for the next script.
 
 Limits: address space (``memory_bytes``), one BLAS thread, an empty temporary
 working folder, stdin closed, stdout and stderr drained into capped buffers.
+
+Nothing the worker sends is trusted. Each request is numbered and its reply
+must repeat the number; a reply frame may be no larger than an honest answer
+to its script could be (``protocol.reply_bounds``), and is checked field by
+field (``checks.session.replies_from_wire``). A reply that breaks any of
+these ends the worker like a crash: ``WorkerLost`` ("the worker sent a
+malformed reply: ..."), and the next script gets a fresh worker.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.util
@@ -34,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from checks.memo import remembered
-from checks.session import Op, Reply, WorkerLost, describe_op, reply_from_wire, to_wire
+from checks.session import MalformedReply, Op, Raised, Reply, WorkerLost, describe_op, readable, replies_from_wire, to_wire
 from grading import protocol
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,21 +51,48 @@ ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_N
 RECENT_SCRIPTS = 4096
 """Scripts whose replies are kept for reuse: enough for every distinct script of a grading, so that the torch
 checks, run last, replay the replies of the checks before them."""
+RECENT_BYTES = 32 * 2**20
+"""Bytes of replies kept for reuse, at most (arrays as float64, texts by length): a grading's replies need a few MiB."""
+LOAD_REPLY_BYTES = 32 * 2**20
+"""The largest frame read in answer to loading: 200 classes of 200 method names of 100 characters each, escaped."""
+MALFORMED = "the worker sent a malformed reply"
 PROGRESS_BYTES = 8
 """The page the worker writes the running operation's index into (``grading.worker_main``), read after a timeout."""
 OUTPUT_CAP = 64 * 1024
 """Bytes of the worker's stdout and of its stderr that are kept; the rest is read and dropped."""
 
 
+SENT_BY_ANOTHER = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2})
+"""Deadly signals that a process's own running never raises (unlike SIGSEGV, SIGBUS, SIGFPE, SIGABRT or SIGXFSZ):
+a worker that dies of one was killed by a process, its own or one outside."""
+
+
+class WorkerKilled(WorkerLost):
+    """The worker died of a signal in SENT_BY_ANOTHER that the grader did not send.
+
+    Isolated, no classmate can name the worker, so the sender is the submission itself or something outside every
+    worker (an operator, the OOM killer); not isolated, it may be a classmate. Either way ``grading.score`` runs the
+    check once more in a fresh worker before the death counts against the submission: one that kills itself does so
+    again.
+    """
+
+    def __init__(self, reason: str, *, signal_number: int):
+        super().__init__(reason)
+        self.signal_number = signal_number
+
+
+def signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
+
+
 def describe_exit(returncode: int | None) -> str:
     if returncode is None:
         return "and was killed"
     if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = "unknown signal"
-        return f"signal {-returncode}, {name}"
+        return f"signal {-returncode}, {signal_name(-returncode)}"
     return f"exit code {returncode}"
 
 
@@ -118,7 +153,13 @@ class Zygote:
             raise ConnectionError("the zygote closed its socket")
         return json.loads(data)
 
-    def spawn(self, *, folder: str, memory_bytes: int, blocked: frozenset[str], env: dict, copy_from, hide, fds: tuple[int, ...]) -> int:
+    def spawn(
+        self, *, folder: str, memory_bytes: int, blocked: frozenset[str], env: dict, copy_from, hide, fds: tuple[int, ...]
+    ) -> tuple[int, str]:
+        """A new worker: its keeper's pid (the worker's process group), and its walls as the report names them.
+
+        The walls are the zygote's word, never the worker's: a submission can make its own replies say anything.
+        """
         message = {
             "op": "spawn",
             "folder": folder,
@@ -128,7 +169,8 @@ class Zygote:
             "copy_from": copy_from,
             "hide": hide,
         }
-        return int(self._ask(message, fds)["pid"])
+        reply = self._ask(message, fds)
+        return int(reply["pid"]), str(reply["isolation"])
 
     def clean(self) -> int:
         """Kill and reap everything the zygote's workers left behind; how many processes that was."""
@@ -176,7 +218,7 @@ def stop_zygote() -> None:
     _zygote = None
 
 
-def _spawn(**options) -> int:
+def _spawn(**options) -> tuple[int, str]:
     """A worker from this process's zygote, starting (or restarting) the zygote when needed."""
     global _zygote
     for attempt in (1, 2):
@@ -236,7 +278,7 @@ class WorkerProcess:
         self.progress = mmap.mmap(progress_fd, PROGRESS_BYTES)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.folder, "TMPDIR": self.folder, "LANG": "C.UTF-8", **ONE_THREAD}
         try:
-            self.pid = _spawn(
+            self.pid, self.isolation = _spawn(
                 folder=self.folder,
                 memory_bytes=memory_bytes,
                 blocked=blocked,
@@ -249,6 +291,7 @@ class WorkerProcess:
             for fd in (to_worker_r, from_worker_w, out_w, err_w, progress_fd):
                 os.close(fd)
         self.returncode: int | None = None
+        self.killed = False  # by the grader (kill): a death it caused is never WorkerKilled
         self.stdout, self.stderr = _Drain(out_r, OUTPUT_CAP), _Drain(err_r, OUTPUT_CAP)
         self.stdout.start()
         self.stderr.start()
@@ -258,26 +301,34 @@ class WorkerProcess:
         started = int.from_bytes(self.progress[:4], "little")
         return started - 1 if started else None
 
-    def request(self, message: dict | bytes, timeout: float) -> dict:
-        """Send one message (or an encoded frame) and wait for its reply; WorkerLost when the worker dies or overruns ``timeout``."""
+    def request(self, message: dict | bytes, timeout: float, *, number: int = 0, limit: int = protocol.MAX_MESSAGE_BYTES) -> dict:
+        """Send one message (or an encoded frame) as request ``number`` and wait for its reply, a frame of at most
+        ``limit`` bytes that repeats the number; WorkerLost when the worker dies, overruns ``timeout`` or sends
+        anything else."""
         deadline = time.monotonic() + max(timeout, 0.0)
         self.progress[:4] = bytes(4)
+        stamped = protocol.numbered(message, number) if isinstance(message, bytes) else {**message, "id": number}
         try:
-            protocol.send(self.to_worker, message, timeout=max(timeout, 0.0))
-            reply = protocol.receive(self.from_worker, timeout=max(deadline - time.monotonic(), 0.0))
+            protocol.send(self.to_worker, stamped, timeout=max(timeout, 0.0))
+            reply = protocol.receive(self.from_worker, timeout=max(deadline - time.monotonic(), 0.0), limit=limit)
         except protocol.ChannelTimeout:
             self.kill()
             raise WorkerLost(f"timed out after {timeout:.1f} s", timeout=True) from None
         except protocol.ChannelClosed:
             code = self._wait(2.0)
             ended = "closed its channel to the grader" if code is None else ("exited" if code >= 0 else "died")
+            if code is not None and -code in SENT_BY_ANOTHER and not self.killed:
+                raise WorkerKilled(f"worker {ended} ({describe_exit(code)})", signal_number=-code) from None
             raise WorkerLost(f"worker {ended} ({describe_exit(code)})") from None
         except protocol.ProtocolError as error:
             self.kill()
-            raise WorkerLost(f"worker sent an unreadable reply ({error})") from None
-        if not isinstance(reply, dict):
+            raise WorkerLost(f"{MALFORMED}: {readable(str(error))[:300]}") from None
+        if type(reply) is not dict:
             self.kill()
-            raise WorkerLost("worker sent a reply that is not a message")
+            raise WorkerLost(f"{MALFORMED}: a {type(reply).__name__}, not an object")
+        if type(reply.get("id")) is not int or reply["id"] != number:
+            self.kill()
+            raise WorkerLost(f"{MALFORMED}: a frame that answers no request it was sent (request {number} is waiting)")
         return reply
 
     def _wait(self, seconds: float) -> int | None:
@@ -290,6 +341,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """Kill the worker and every process it started, detached ones included, then reap them."""
+        self.killed = True
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -327,10 +379,21 @@ def script_frame(script: list[Op]) -> tuple[bytes, bytes]:
 
     The same list again (``checks.layer`` keeps one per case) is not encoded again.
     """
+    return _on_the_wire(script)[:2]
 
-    def encode() -> tuple[bytes, bytes]:
-        frame = protocol.encode({"op": "script", "ops": [to_wire(op) for op in script]})
-        return frame, hashlib.blake2b(frame, digest_size=16).digest()
+
+def script_bounds(script: list[Op]) -> tuple[int, int]:
+    """(most entries of one returned value, most bytes of the reply frame) for ``script`` (``protocol.reply_bounds``)."""
+    return _on_the_wire(script)[2:]
+
+
+def _on_the_wire(script: list[Op]) -> tuple[bytes, bytes, int, int]:
+    """A script's frame, its key and its reply's bounds, worked out once per script (one entry of ``checks.memo``)."""
+
+    def encode() -> tuple[bytes, bytes, int, int]:
+        ops = [to_wire(op) for op in script]
+        frame = protocol.encode({"op": "script", "ops": ops})
+        return frame, hashlib.blake2b(frame, digest_size=16).digest(), *protocol.reply_bounds(ops)
 
     return remembered(script, "wire frame", encode, freeze=False)
 
@@ -353,7 +416,9 @@ class WorkerSession:
         self.refused: list[str] = []
         self.output: list[tuple[_Drain, _Drain]] = []
         self.starts = 0
-        self.recent: OrderedDict[bytes, list[Reply]] = OrderedDict()
+        self.sent = 0  # requests sent, over every worker: each request's number
+        self.recent: OrderedDict[bytes, tuple[list[Reply], int]] = OrderedDict()  # key -> (replies, their bytes)
+        self.recent_bytes = 0
 
     def _remaining(self) -> float:
         remaining = self.deadline - time.monotonic()
@@ -361,36 +426,38 @@ class WorkerSession:
             raise WorkerLost("timed out: the time limit was used up", timeout=True)
         return remaining
 
-    def _request(self, message: dict | bytes) -> dict:
+    def _ask(self, message: dict | bytes, limit: int) -> dict:
+        """One request to the current worker, its reply's ``refused`` noted; MalformedReply for one that is not a list of names."""
+        self.sent += 1
+        reply = self.process.request(message, self._remaining(), number=self.sent, limit=limit)
+        refused = reply.get("refused", [])
+        if type(refused) is not list or any(type(name) is not str for name in refused):
+            raise MalformedReply('"refused" is not a list of names')
+        for name in refused[:20]:
+            if readable(name[:50]) not in self.refused:
+                self.refused.append(readable(name[:50]))
+        return reply
+
+    def _request(self, message: dict | bytes, limit: int = protocol.MAX_MESSAGE_BYTES, read=lambda reply: reply):
+        """``read(reply)`` for the reply to ``message`` (a frame of at most ``limit`` bytes), starting a worker and
+        loading the submission first when none runs; WorkerLost, the worker ended, when ``read`` finds it malformed."""
         if self.process is None:
             self.process = WorkerProcess(blocked=self.blocked, memory_bytes=self.memory_bytes, copy_from=self.copy_from, hide=self.hide)
             self.starts += 1
             try:
-                reply = self.process.request(self.load_message, self._remaining())
-            except WorkerLost as lost:
+                loaded = _loaded(self._ask(self.load_message, LOAD_REPLY_BYTES))
+            except (WorkerLost, MalformedReply) as lost:
                 self._retire()
-                raise WorkerLost(f"{lost.reason} while loading the submission", timeout=lost.timeout) from None
-            self.loaded = self.loaded or Loaded(
-                isolation=str(reply.get("isolation", ""))[:100],
-                classes=[str(c) for c in reply.get("classes", [])][:200],
-                warnings=[w for w in reply.get("warnings", []) if isinstance(w, dict)][:50],
-                refused=[str(r) for r in reply.get("refused", [])][:20],
-                methods=_methods(reply.get("methods")),
-            )
-            self._note_refused(reply)
+                reason = lost.reason if isinstance(lost, WorkerLost) else f"{MALFORMED}: {lost}"
+                raise WorkerLost(f"{reason} while loading the submission", timeout=getattr(lost, "timeout", False)) from None
+            self.loaded = self.loaded or dataclasses.replace(loaded, isolation=self.process.isolation)  # not the worker's claim
         try:
-            reply = self.process.request(message, self._remaining())
-        except WorkerLost as lost:
-            lost.index = self.process.running()
+            return read(self._ask(message, limit))
+        except (WorkerLost, MalformedReply) as error:
+            lost = error if isinstance(error, WorkerLost) else WorkerLost(f"{MALFORMED}: {error}")
+            lost.index = self.process.running() if self.process is not None else None
             self._retire()
-            raise
-        self._note_refused(reply)
-        return reply
-
-    def _note_refused(self, reply: dict) -> None:
-        for name in reply.get("refused", []) or []:
-            if isinstance(name, str) and name not in self.refused:
-                self.refused.append(name[:50])
+            raise lost from None
 
     def _retire(self) -> None:
         if self.process is not None:
@@ -401,7 +468,9 @@ class WorkerSession:
     def load(self) -> Loaded:
         """Start the worker and load the submission (if not done yet); what the loading found."""
         if self.process is None:
-            self._request({"op": "script", "ops": []})
+            self._request(
+                {"op": "script", "ops": []}, protocol.reply_bounds([])[1], lambda reply: replies_from_wire(reply.get("replies"), [])
+            )
         assert self.loaded is not None
         return self.loaded
 
@@ -416,21 +485,24 @@ class WorkerSession:
         frame, key = script_frame(script)
         if key in self.recent:
             self.recent.move_to_end(key)
-            return self.recent[key]
+            return self.recent[key][0]
+        most, limit = script_bounds(script)
         try:
-            reply = self._request(frame)
+            result = self._request(frame, limit, lambda reply: replies_from_wire(reply.get("replies"), script, most))
         except WorkerLost as lost:
             if lost.running == "" and lost.index is not None and 0 <= lost.index < len(script):
                 lost.running = describe_op(script[lost.index])
             raise
-        replies = reply.get("replies")
-        if not isinstance(replies, list):
-            raise WorkerLost("worker sent a reply without results")
-        result = [reply_from_wire(r) for r in replies[: len(script)]]
-        self.recent[key] = result
-        if len(self.recent) > RECENT_SCRIPTS:
-            self.recent.popitem(last=False)
+        self._remember(key, result)
         return result
+
+    def _remember(self, key: bytes, replies: list[Reply]) -> None:
+        """Keep ``replies`` for reuse, forgetting the least recently used beyond RECENT_SCRIPTS scripts or RECENT_BYTES."""
+        size = reply_bytes(replies)
+        self.recent[key] = replies, size
+        self.recent_bytes += size
+        while len(self.recent) > RECENT_SCRIPTS or self.recent_bytes > RECENT_BYTES:
+            self.recent_bytes -= self.recent.popitem(last=False)[1][1]
 
     def close(self) -> tuple[str, str]:
         """Stop the worker; the stdout and stderr it printed over the whole grading, capped."""
@@ -438,13 +510,58 @@ class WorkerSession:
         return tuple(_capped([pair[i] for pair in self.output]) for i in (0, 1))  # type: ignore[return-value]
 
 
-def _methods(found) -> dict[str, frozenset[str]]:
-    """The load reply's methods by class, as plain capped strings; anything malformed counts for nothing."""
-    if not isinstance(found, dict):
-        return {}
-    return {
-        str(cls)[:200]: frozenset(str(m)[:200] for m in names[:200]) for cls, names in list(found.items())[:200] if isinstance(names, list)
-    }
+def reply_bytes(replies: list[Reply]) -> int:
+    """What keeping ``replies`` costs, roughly: their arrays' bytes, their texts, and a little for each value."""
+    total = 0
+    for reply in replies:
+        if isinstance(reply, Raised):
+            total += 200 + len(reply.message) + sum(len(f.text) + len(f.file) + 50 for f in reply.traceback)
+            continue
+        values = [*([reply.value] if reply.value is not None else []), *reply.values.values(), *reply.echoed]
+        total += 200 + len(reply.note) + sum(200 + (v.array.nbytes if v.array is not None else 0) for v in values)
+    return total
+
+
+def _strings(found, cap: int, what: str, most: int) -> list[str]:
+    if type(found) is not list or any(type(item) is not str for item in found):
+        raise MalformedReply(f"{what} is not a list of texts")
+    return [readable(item[:cap]) for item in found[:most]]
+
+
+def _loaded(reply: dict) -> Loaded:
+    """What the load reply says, checked field by field and capped; MalformedReply for a field of the wrong type."""
+    methods = reply.get("methods", {})
+    isolation = reply.get("isolation", "")
+    if type(methods) is not dict or type(isolation) is not str:
+        raise MalformedReply('"methods" is not an object, or "isolation" not a text')
+    return Loaded(
+        isolation=readable(isolation[:100]),
+        classes=_strings(reply.get("classes", []), 200, '"classes"', 200),
+        warnings=_warnings(reply.get("warnings", [])),
+        refused=_strings(reply.get("refused", []), 50, '"refused"', 20),
+        methods={
+            readable(cls[:200]): frozenset(_strings(names, 200, "a class's methods", 200)) for cls, names in list(methods.items())[:200]
+        },
+    )
+
+
+def _warnings(found) -> list[dict]:
+    """Loading's warnings as dicts of capped texts (and a line number), as ``Worker._load_warning`` makes them."""
+    if type(found) is not list:
+        raise MalformedReply('"warnings" is not a list')
+    warnings = []
+    for warning in found[:50]:
+        if type(warning) is not dict:
+            raise MalformedReply("a warning is not an object")
+        line = warning.get("line")
+        if line is not None and type(line) is not int:
+            raise MalformedReply("a warning's line is not a number")
+        texts = {key: warning.get(key, "") for key in ("file", "type", "message", "text")}
+        if any(type(text) is not str for text in texts.values()):
+            raise MalformedReply("a warning's file, type, message or text is not a text")
+        caps = {"file": 200, "type": 100, "message": 500, "text": 1000}
+        warnings.append({"line": line, **{key: readable(text[: caps[key]]) for key, text in texts.items()}})
+    return warnings
 
 
 def _capped(drains: list[_Drain]) -> str:

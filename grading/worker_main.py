@@ -26,12 +26,20 @@ import numpy as np
 
 from grading import protocol
 
-MAX_RETURN_BYTES = 64 * 2**20
-"""A returned array larger than this is described, not sent."""
+MAX_TEXT = 2000
+"""Characters kept of an exception's message; type names keep 100, and a traceback its last ``MAX_FRAMES`` frames."""
+MAX_FRAMES = 20
 
 
 class ImportBlocker(importlib.abc.MetaPathFinder):
-    """Refuses imports of the named top-level packages, however they are asked for."""
+    """Refuses imports of the named top-level packages with a message that says why, and records each one tried.
+
+    Not the wall: code in this process can remove any hook. Where the worker is isolated, the forbidden packages are
+    absent from its filesystem (``grading.sandbox``), so an import of one fails with ModuleNotFoundError all the same
+    once this hook is gone. The attempt is still recorded: ``audit`` (an audit hook, which no Python code can remove)
+    notes every ``import`` statement and ``__import__`` of a blocked name, and ``serve`` puts the hook back in front
+    after each message. A submission can still erase the record in its own memory, which gains it nothing.
+    """
 
     def __init__(self, blocked: frozenset[str]):
         self.blocked = blocked
@@ -40,10 +48,17 @@ class ImportBlocker(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         top = fullname.partition(".")[0]
         if top in self.blocked:
-            if top not in self.refused:
-                self.refused.append(top)
+            self._note(top)
             raise ModuleNotFoundError(f"import of '{top}' is refused here: this assignment is written with NumPy only", name=fullname)
         return None
+
+    def audit(self, event: str, args: tuple) -> None:
+        if event == "import" and args and isinstance(args[0], str) and args[0].partition(".")[0] in self.blocked:
+            self._note(args[0].partition(".")[0])
+
+    def _note(self, top: str) -> None:
+        if top not in self.refused:
+            self.refused.append(top)
 
 
 class DicInitializer:
@@ -63,35 +78,64 @@ class NoOptimizer:
         return layer
 
 
-def _wire_value(value) -> dict:
-    """Describe a student's value with plain data only."""
+def _wire_value(value, most: int | None = None) -> dict:
+    """Describe a student's value with plain data only: {"type"}, with "array" when it is numeric, "from" when that
+    array was converted from a real dtype the wire does not carry (">f8", longdouble), and "size" instead of "array"
+    when it holds more than ``most`` entries (``protocol.most_entries`` of the script)."""
     if isinstance(value, np.ndarray):
         array, kind = value.view(np.ndarray), "ndarray"
     elif isinstance(value, (list, tuple)):
-        kind = type(value).__name__
+        kind = type(value).__name__[:100]
         try:
             array = np.array(value, dtype=np.float64)
         except Exception:  # noqa: BLE001 - anything the student's elements raise
             return {"type": kind}
     elif isinstance(value, (bool, int, float, np.number)):
-        array, kind = np.asarray(value), type(value).__name__
+        array, kind = np.asarray(value), type(value).__name__[:100]
     else:
-        return {"type": type(value).__name__}
-    if array.dtype.kind not in "biuf" or array.dtype.str not in protocol.ALLOWED_DTYPES:
-        return {"type": f"{kind} of dtype {array.dtype}"}
-    if array.nbytes > MAX_RETURN_BYTES:
-        return {"type": f"{kind} of shape {array.shape}, too large to check"}
-    return {"type": kind, "array": np.ascontiguousarray(array)}
+        return {"type": type(value).__name__[:100]}
+    if most is not None and array.size > most:
+        return {"type": kind, "size": int(array.size)}  # described before any conversion copies it
+    native = _native(array.dtype)
+    if native is None:
+        return {"type": f"{kind} of dtype {array.dtype}"[:100]}
+    if native == array.dtype:
+        return {"type": kind, "array": np.ascontiguousarray(array)}
+    return {"type": kind, "array": np.ascontiguousarray(array, dtype=native), "from": array.dtype.str}
+
+
+def _native(dtype: np.dtype) -> np.dtype | None:
+    """The dtype the wire carries ``dtype``'s values in: itself; the native byte order of a swapped one (">f8" as
+    "<f8" here, so float32 keeps float32's tolerance); float64 for a wider float (longdouble); None for anything that
+    is not a real number (complex, objects, strings, dates)."""
+    if dtype.str in protocol.ALLOWED_DTYPES:
+        return dtype
+    if dtype.kind not in "biuf":
+        return None
+    native = np.dtype(np.float64) if dtype.kind == "f" and dtype.itemsize > 8 else dtype.newbyteorder("=")
+    return native if native.str in protocol.ALLOWED_DTYPES else None
+
+
+def _text(value, cap: int, show=str) -> str:
+    """``show(value)`` (str or repr), at most ``cap`` characters; what a student's ``__str__`` or ``__repr__`` raises is
+    said instead."""
+    try:
+        return show(value)[:cap]
+    except BaseException as error:  # noqa: BLE001 - a hostile __str__
+        return f"<unprintable: its __str__ raised {type(error).__name__}>"
 
 
 MAX_CLASSES = 200
 MAX_METHODS = 200
+MAX_NAME = 100
+"""Longest class or method name reported; a longer one is no name the grader asks for."""
+MAX_WARNINGS = 50
 
 
 def _methods(cls: type) -> list[str]:
     """The public methods a class has, inherited ones included, so that the grader can say "no method backward" once."""
     try:
-        names = [n for n in dir(cls) if isinstance(n, str) and not n.startswith("__")][: 10 * MAX_METHODS]
+        names = [n for n in dir(cls) if isinstance(n, str) and not n.startswith("__") and len(n) <= MAX_NAME][: 10 * MAX_METHODS]
         return [n for n in names if callable(getattr(cls, n, None))][:MAX_METHODS]
     except Exception:  # noqa: BLE001 - a hostile metaclass: the grader then assumes nothing is missing
         return ["forward", "backward"]
@@ -124,11 +168,16 @@ class Worker:
             try:
                 exec(compile(code, name, "exec"), self.namespace)  # noqa: S102 - running the submission is the point
             except BaseException as error:  # noqa: BLE001 - a cell may raise anything, SystemExit included
-                warnings.append(self._load_warning(name, error, mode))
+                if len(warnings) < MAX_WARNINGS:
+                    warnings.append(self._load_warning(name, error, mode))
                 if mode == "module":
                     break
-        classes = sorted(k for k, v in self.namespace.items() if isinstance(v, type) and getattr(v, "__module__", "") == "submission")
-        methods = {name: _methods(self.namespace[name]) for name in classes[:MAX_CLASSES]}
+        classes = sorted(
+            k
+            for k, v in self.namespace.items()
+            if isinstance(k, str) and len(k) <= MAX_NAME and isinstance(v, type) and getattr(v, "__module__", "") == "submission"
+        )[:MAX_CLASSES]
+        methods = {name: _methods(self.namespace[name]) for name in classes}
         return {
             "warnings": warnings,
             "classes": classes,
@@ -144,9 +193,9 @@ class Worker:
             what = f"{name} has a syntax error at line {error.lineno}: {error.msg}; none of it ran"
         else:
             raised = (
-                f"called sys.exit({error.code!r})"
+                f"called sys.exit({_text(error.code, 300, repr)})"
                 if isinstance(error, SystemExit)
-                else f"raised {type(error).__name__}: {str(error)[:300]}"
+                else f"raised {type(error).__name__[:100]}: {_text(error, 300)}"
             )
             at = (
                 f" (in {frames[-1]['file']}, line {line})"
@@ -157,23 +206,26 @@ class Worker:
                 "the rest of the cell was skipped" if mode == "cells" else "the file stopped there; grading uses what was defined before it"
             )
             what = f"{name} {raised}{at}; {rest}"
-        return {"file": name, "line": line, "type": type(error).__name__, "message": str(error)[:500], "text": what}
+        return {"file": name, "line": line, "type": type(error).__name__[:100], "message": _text(error, 500), "text": what}
 
     # -- scripts ---------------------------------------------------------
     def script(self, ops: list[dict]) -> list[dict]:
+        """One reply per operation, ending at the first that raises; no returned array holds more entries than the
+        grader reads for this script (``protocol.most_entries``)."""
         replies = []
+        most = protocol.most_entries(ops)
         for index, op in enumerate(ops):
             if self.progress is not None:
                 self.progress[:4] = (index + 1).to_bytes(4, "little")  # read by the grader if this op never ends
             try:
-                replies.append(self._run(op))
+                replies.append(self._run(op, most))
             except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code become replies
                 replies.append(
                     {
                         "raised": {
                             "op": self._describe(op),
-                            "type": type(error).__name__,
-                            "message": str(error)[:2000],
+                            "type": type(error).__name__[:100],
+                            "message": _text(error, MAX_TEXT),
                             "traceback": self._frames(error),
                         }
                     }
@@ -181,7 +233,7 @@ class Worker:
                 break
         return replies
 
-    def _run(self, op: dict) -> dict:
+    def _run(self, op: dict, most: int | None = None) -> dict:
         kind = op["op"]
         if kind == "new":
             return self._new(op["cls"], op["args"])
@@ -195,15 +247,18 @@ class Worker:
             method = getattr(self.current, op["method"], None)
             if method is None:
                 raise AttributeError(f"{type(self.current).__name__} has no method {op['method']}")
-            result = method(*op["args"], **op["kwargs"])
-            reply = {"value": _wire_value(result)}
+            # Copies for each call: an array the script passes twice stays as the grader sent it, whatever a call does to it.
+            args = [np.array(a) if isinstance(a, np.ndarray) else a for a in op["args"]]
+            kwargs = {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in op["kwargs"].items()}
+            result = method(*args, **kwargs)
+            reply = {"value": _wire_value(result, most)}
             if op.get("echo"):
-                reply["echoed"] = [_wire_value(a) for a in [*op["args"], *op["kwargs"].values()]]
+                reply["echoed"] = [_wire_value(a, most) for a in [*args, *kwargs.values()]]
             return reply
         if kind == "get":
             return {
                 "values": {
-                    n: _wire_value(getattr(self.current, n)) if hasattr(self.current, n) else {"type": "missing"} for n in op["names"]
+                    n: _wire_value(getattr(self.current, n), most) if hasattr(self.current, n) else {"type": "missing"} for n in op["names"]
                 }
             }
         raise ValueError(f"unknown operation {kind!r}")
@@ -244,7 +299,19 @@ class Worker:
         mine = [f for f in frames if f.filename in self.files] or [f for f in frames if f.filename.startswith("<")]
         if isinstance(error, SyntaxError) and error.filename in self.files:
             return [{"file": error.filename, "line": error.lineno or 0, "function": "<module>", "text": (error.text or "").strip()}]
-        return [{"file": f.filename, "line": f.lineno or 0, "function": f.name, "text": (f.line or "").strip()} for f in mine]
+        return [
+            {"file": f.filename[:200], "line": f.lineno or 0, "function": f.name[:100], "text": (f.line or "").strip()[:300]}
+            for f in mine[-MAX_FRAMES:]
+        ]
+
+
+def _restore(blocker: ImportBlocker) -> None:
+    """Put the blocker back in front of ``sys.meta_path`` if the submission took it out or pushed it back."""
+    try:
+        if not sys.meta_path or sys.meta_path[0] is not blocker:
+            sys.meta_path[:] = [blocker, *(finder for finder in sys.meta_path if finder is not blocker)]
+    except Exception:  # noqa: BLE001, S110 - a meta_path the submission replaced with something hostile: its own loss
+        pass
 
 
 def serve(read_fd: int, write_fd: int, blocked: frozenset[str], *, isolation: str = "", progress=None) -> None:
@@ -257,6 +324,7 @@ def serve(read_fd: int, write_fd: int, blocked: frozenset[str], *, isolation: st
         del sys.modules[name]
     blocker = ImportBlocker(blocked)
     sys.meta_path.insert(0, blocker)
+    sys.addaudithook(blocker.audit)
     worker = Worker(blocker)
     worker.isolation = isolation
     worker.progress = progress
@@ -269,4 +337,6 @@ def serve(read_fd: int, write_fd: int, blocked: frozenset[str], *, isolation: st
             reply = worker.load(message["sources"], message["mode"], message.get("path"))
         else:
             reply = {"replies": worker.script(message["ops"]), "refused": list(blocker.refused)}
+        reply["id"] = message.get("id")  # the request's number: the grader reads no other frame as its answer
+        _restore(blocker)
         protocol.send(write_fd, reply)

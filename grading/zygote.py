@@ -4,224 +4,249 @@ Starting a fresh interpreter and importing NumPy costs a tenth of a second of
 CPU; forking a process that already did costs a millisecond. The grader starts
 one zygote (``python -I``) and asks it over a Unix socket for each worker:
 
-    {"op": "spawn", ...} + five fds  -> {"pid", "hardened"}
+    {"op": "spawn", ...} + five fds  -> {"pid", "isolation"}  (the keeper's pid; the walls, as the report names them)
     {"op": "wait", "pid", "timeout"} -> {"status"}   (subprocess's returncode, or None while it runs)
     {"op": "clean"}                  -> {"killed"}   (every descendant killed and reaped)
 
 The zygote is a child subreaper (``PR_SET_CHILD_SUBREAPER``): whatever a worker
 starts, even a daemon that double-forks and calls setsid, stays its
 descendant, so ``clean`` finds and kills all of it before the grader writes a
-report.
+report. At its start it finds which walls this machine allows
+(``grading.sandbox.isolation``): where it can, every worker gets a PID
+namespace, a mount namespace with a root of its own and a user of its own.
 
-The child of a spawn, before any student code runs:
+A spawn makes three processes, each the parent of the next:
 
-1. leaves the zygote's session and takes its limits (address space, file
-   size, processes, open files, no core dumps);
-2. reads a repository submission's Python files;
-3. when the zygote runs as root, enters a mount namespace and a root of its
-   own: an empty tmpfs holding only the system folders, Python's folders and
-   a few devices, read-only, and a fresh tmpfs on /tmp as its workspace
-   (holding those files in ``submission/``); the project's packages, the
-   submissions and the reports are covered by empty mounts besides;
-4. as root, drops to the unprivileged user ``nobody``;
-5. asks to be killed when the zygote ends (the zygote, when the grader ends,
-   gets SIGTERM, on which it kills every descendant and exits);
-6. puts the given pipes on its stdin/stdout/stderr and protocol fds, closes
-   everything else, and becomes ``grading.worker_main``.
+    zygote -> keeper -> init (pid 1 of a new PID namespace) -> worker (pid 2)
+
+The keeper, forked by the zygote, before any student code runs: leaves the
+zygote's session, reads a repository submission's Python files, enters the new
+namespaces and builds the worker's root (``grading.sandbox``), asks to be
+killed when the zygote ends, and forks the init. Then it waits, and exits as
+the worker did (its exit code, or killed by its signal), so that the zygote's
+``wait`` tells the grader how the worker ended. The init asks to be killed
+when the keeper ends, forks the worker, reaps whatever is orphaned in the
+namespace, and exits when the worker has. The worker takes its limits
+(address space, file size, processes, open files, no core dumps), becomes its
+own user (``sandbox.drop_privileges``), puts the given pipes on its
+stdin/stdout/stderr and protocol fds, closes everything else, and becomes
+``grading.worker_main``.
+
+Why nothing a worker starts can outlive the grader, nor reach another worker:
+
+- When a PID namespace's init ends, the kernel kills every process in the
+  namespace, and in the namespaces nested in it; no process can leave its PID
+  namespace. So the init's life bounds everything the worker starts.
+- The init ends with the keeper, and the keeper with the zygote, by
+  ``PR_SET_PDEATHSIG``, which only a process itself can clear: the zygote and
+  the keeper are outside the namespace, where no worker can name them, and the
+  init runs no student code. The zygote ends with the grader (SIGTERM, which
+  makes it kill every descendant first; or SIGKILL, when the OOM killer or an
+  operator takes it: the chain of death signals then does the job). A worker
+  clearing its own death signal gains nothing: it never was the mechanism.
+- The init is unkillable from inside its namespace (the kernel delivers to a
+  namespace's pid 1 only signals it has a handler for, and it has none), not
+  traceable (not dumpable, and of another user or holding capabilities the
+  worker lacks), and the keeper and zygote are invisible there. The worker's
+  ``kill(-1)`` reaches only its own descendants; it sees pid 1 and itself.
+- Every worker has a user of its own (as root; ``sandbox.WORKER_IDS``), so
+  even without the PID namespace no worker could signal another. Without root,
+  the user namespace has only the grader's uid, and the PID and mount
+  namespaces are the walls.
+- Nor can it climb out: it holds no capability (as root it is another user;
+  in a user namespace it dropped them all), with ``no_new_privs``, so it can
+  neither unmount, nor ``setns``, nor leave its chroot, and a chrooted process
+  may not make a user namespace of its own.
+- Nothing is shared on disk: the root holds no /proc, no /var/tmp, no /dev/shm,
+  and a /tmp of its own.
+
+Without walls (``sandbox.NONE``), the keeper is the worker itself, and dies
+with the zygote by a death signal it could clear; every report says so.
 """
 
 from __future__ import annotations
 
 import ctypes
+import grp
 import json
 import mmap
 import os
 import pwd
 import resource
+import select
 import signal
 import socket
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
+
+from grading import sandbox
 
 MAX_MESSAGE = 1 << 16
 PROGRESS_BYTES = 8
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
-CLONE_NEWNS = 0x00020000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 
 LIMITS = {
     resource.RLIMIT_CORE: 0,
     resource.RLIMIT_FSIZE: 64 * 2**20,  # no file written larger than 64 MiB
     resource.RLIMIT_NOFILE: 256,
-    resource.RLIMIT_NPROC: 256,  # counts every process of the worker's user
+    resource.RLIMIT_NPROC: 256,  # counts every process of the worker's user: as root, of this worker only
 }
 COPY_LIMIT = 20 * 2**20
-WORKSPACE = "size=64m,mode=0700"
+ISOLATION_FAILED = 70
+"""The keeper's exit code when the walls it should build fail: half an isolation is worse than none that says so."""
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        raise OSError(ctypes.get_errno(), f"{what}: {os.strerror(ctypes.get_errno())}")
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    enc = lambda s: None if s is None else s.encode()  # noqa: E731
-    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
-
-
 def _python_files(source: Path) -> dict[str, bytes]:
-    """A repository's .py files by relative path, up to COPY_LIMIT bytes in all; hidden folders are skipped."""
+    """A repository's .py files by relative path, up to COPY_LIMIT bytes in all, shallower folders first.
+
+    Found by ``submission_files.scan``: no hidden folder, no Python environment, but folders with names such as
+    ``env/`` kept, as the graded file may import from them. Each is read without following a link and only if it
+    is a regular file: this runs as root, before isolation. A file too large for what is left of COPY_LIMIT is
+    left out.
+    """
+    # Imported here, in the worker before isolation, where the project is still on disk; standard library only.
+    from grading.submission_files import read_regular, scan  # noqa: PLC0415
+
     files, total = {}, 0
-    for path in sorted(source.rglob("*.py")):
-        relative = path.relative_to(source)
-        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+    for path in scan(source, (".py",), skipped=frozenset()).files:
+        try:
+            data = read_regular(path, COPY_LIMIT - total)
+        except (ValueError, OSError):  # submission_files.Refused is a ValueError
             continue
-        total += path.stat().st_size
-        if total > COPY_LIMIT:
-            break
-        files[str(relative)] = path.read_bytes()
+        files[str(path.relative_to(source))] = data
+        total += len(data)
     return files
 
 
 def _write_files(files: dict[str, bytes], target: Path, owner: tuple[int, int] | None) -> None:
+    """Write ``files`` into ``target``, a folder of the worker's own: each file created anew, through no link."""
     if not files:
         return
     for relative, data in files.items():
+        if Path(relative).is_absolute() or ".." in Path(relative).parts:
+            continue
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
     if owner:
         for path in [target, *target.rglob("*")]:
-            os.chown(path, *owner)
+            os.chown(path, *owner, follow_symlinks=False)
 
 
-SYSTEM_PATHS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
-DEVICES = ("null", "zero", "full", "random", "urandom")
-
-
-def _isolate(message: dict, files: dict[str, bytes]) -> str | None:
-    """As root: a mount namespace and a root of the worker's own. Returns its workspace, or None when that is not possible.
-
-    The worker's root is an allowlist, not the machine with holes in it: an
-    empty tmpfs into which only the system folders, Python's own folders and
-    a few devices are bound read-only. No other checkout of the project, no
-    submission, no report and no /proc exists there, wherever they sit on the
-    machine. A fresh tmpfs on /tmp is the workspace, and the given paths (the
-    project's packages, the submissions, the reports) are covered by empty
-    mounts in case they sit inside an allowed folder.
-    """
-    if os.geteuid() != 0 or not message.get("harden", True):
-        return None
-    try:
-        _check(_libc.unshare(CLONE_NEWNS), "unshare")
-    except OSError:
-        return None  # no namespaces here (a container without the capability): limits only
-    try:
-        _mount(None, "/", None, MS_REC | MS_PRIVATE)
-        uid, gid = _nobody()
-        hidden = [str(Path(p).resolve()) for p in message.get("hide", [])]
-        root = message["folder"]
-        _mount("tmpfs", root, "tmpfs", MS_NOSUID, "size=1m,mode=0755")
-        workspace = Path(root, "tmp")  # first, so that a Python living under /tmp (a venv) is bound inside it, not covered by it
-        workspace.mkdir(mode=0o755)
-        _mount("tmpfs", str(workspace), "tmpfs", MS_NOSUID | MS_NODEV, f"{WORKSPACE},uid={uid},gid={gid}")
-        for path in _allowed_paths(hidden):
-            _bind_read_only(path, root)
-        for name in DEVICES:
-            if os.path.exists(f"/dev/{name}"):
-                target = Path(root, "dev", name)
-                target.parent.mkdir(mode=0o755, exist_ok=True)
-                target.touch()
-                _mount(f"/dev/{name}", str(target), None, MS_BIND)
-        for path in hidden:
-            _cover(root + path)
-        os.chroot(root)
-        os.chdir("/")
-        _write_files(files, Path("/tmp/submission"), (uid, gid))
-        return "/tmp"
-    except OSError as error:
-        # Half an isolation is worse than none that says so: this worker does not start.
-        os.write(2, f"worker isolation failed: {error}\n".encode())
-        os._exit(70)
-
-
-MS_REMOUNT = 32
-
-
-def _allowed_paths(hidden: list[str]) -> list[str]:
-    """The folders the worker may see: the system's, and Python's (prefixes and import path) unless hidden."""
-    candidates = {*SYSTEM_PATHS, sys.prefix, sys.base_prefix, sys.exec_prefix, *(p for p in sys.path if p)}
-    real = sorted({str(Path(p).resolve()) for p in candidates if os.path.isdir(p)})
-    chosen: list[str] = []
-    for path in real:
-        inside = lambda folder: path == folder or path.startswith(folder.rstrip("/") + "/")  # noqa: E731
-        if path != "/" and not any(inside(h) for h in hidden) and not any(inside(c) for c in chosen):
-            chosen.append(path)
-    return chosen
-
-
-def _bind_read_only(path: str, root: str) -> None:
-    target = Path(root + path)
-    target.mkdir(mode=0o755, parents=True, exist_ok=True)
-    _mount(path, str(target), None, MS_BIND | MS_REC)
-    _mount(None, str(target), None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID)
-    for name in SYSTEM_PATHS:  # /bin -> usr/bin and friends: the same links in the new root
-        if os.path.islink(name) and not os.path.lexists(root + name):
-            os.symlink(os.readlink(name), root + name)
-
-
-def _cover(path: str) -> None:
-    if os.path.isdir(path):
-        _mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0700")
-    elif os.path.exists(path):
-        _mount("/dev/null", path, None, MS_BIND)
-
-
-def _nobody() -> tuple[int, int]:
-    try:
-        entry = pwd.getpwnam("nobody")
-        return entry.pw_uid, entry.pw_gid
-    except KeyError:
-        return 65534, 65534
-
-
-def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
-    """In the forked child: isolate, take the limits, drop privileges, and serve as the worker."""
+def _become_worker(sock: socket.socket, message: dict, fds: list[int], walls: sandbox.Isolation, forbidden: dict) -> NoReturn:
+    """In the forked child, the keeper: read the files and build the walls, then start the init and exit as the worker
+    does. Without walls, the keeper becomes the worker itself."""
     zygote = os.getppid()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the zygote's own handlers are not the worker's
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     read_fd, write_fd, out_fd, err_fd, progress_fd = fds
     progress = mmap.mmap(progress_fd, PROGRESS_BYTES)  # shared with the grader: which operation runs (grading.worker)
     os.close(progress_fd)
     sock.close()
     os.setsid()
     files = _python_files(Path(message["copy_from"])) if message.get("copy_from") else {}
-    workspace = _isolate(message, files)
-    if workspace is None:
-        workspace = message["folder"]
-        _write_files(files, Path(workspace, "submission"), None)
+    workspace = message["folder"]
+    try:
+        ids = sandbox.worker_ids()
+        if walls.isolated:
+            sandbox.enter(walls.mode)
+            sandbox.build_root(workspace, owner=ids, hidden=message.get("hide", []), forbidden=forbidden)
+            workspace = "/tmp"
+            _write_files(files, Path(workspace, "submission"), ids)
+        else:
+            if os.geteuid() == 0:
+                os.chown(workspace, *ids)
+            _write_files(files, Path(workspace, "submission"), ids if os.geteuid() == 0 else None)
+    except OSError as error:
+        os.write(2, f"worker isolation failed: {error}\n".encode())
+        os._exit(ISOLATION_FAILED)
+    die_with_parent(signal.SIGKILL, parent=zygote)
+    start = (message, (read_fd, write_fd, out_fd, err_fd), progress, ids, walls, workspace)
+    if not walls.isolated:
+        _serve(*start, parent=zygote)
+    link, init_link = socket.socketpair()
+    init = os.fork()
+    if init == 0:
+        link.close()
+        _be_init(init_link, *start)
+    init_link.close()
+    for fd in start[1]:
+        os.close(fd)
+    progress.close()
+    _end_like(_worker_status(link, init))
+
+
+def _be_init(link: socket.socket, *start) -> NoReturn:
+    """Pid 1 of the worker's namespace: dies with the keeper, forks the worker, reaps, and ends when the worker has.
+
+    Its end is what kills everything else in the namespace. It keeps no signal handler, so that no process in the
+    namespace can signal it, and is not dumpable, so that none can trace it.
+    """
+    _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if select.select([link], [], [], 0)[0]:  # the keeper ended before that took effect: its end of the link is closed
+        os._exit(1)
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    worker = os.fork()
+    if worker == 0:
+        link.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _serve(*start, parent=None)
+    for fd in start[1]:
+        os.close(fd)
+    start[2].close()
+    while True:
+        pid, status = os.waitpid(-1, 0)
+        if pid == worker:
+            link.sendall(status.to_bytes(4, "little"))
+            os._exit(0)
+
+
+def _worker_status(link: socket.socket, init: int) -> int:
+    """The worker's wait status, as its init sent it; the init's own if it ended without sending one (killed)."""
+    data = b""
+    while len(data) < 4 and (chunk := link.recv(4 - len(data))):
+        data += chunk
+    _, status = os.waitpid(init, 0)
+    return int.from_bytes(data, "little") if len(data) == 4 else status
+
+
+def _end_like(status: int) -> NoReturn:
+    """Exit as that wait status says: with its exit code, or killed by its signal."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            if number not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(number, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
+        except (OSError, ValueError):
+            pass
+        os.kill(os.getpid(), number)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _serve(message: dict, fds: tuple, progress, ids, walls: sandbox.Isolation, workspace: str, *, parent: int | None) -> NoReturn:
+    """The worker: take the limits, become its user, and serve the grader; ``parent``: the pid to die with, if any."""
+    read_fd, write_fd, out_fd, err_fd = fds
     os.chdir(workspace)
     memory = int(message.get("memory") or 0)
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     for limit, value in LIMITS.items():
         resource.setrlimit(limit, (value, value))
-    if os.geteuid() == 0:
-        uid, gid = _nobody()
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
-    die_with_parent(signal.SIGKILL, parent=zygote)
+    sandbox.drop_privileges(walls.mode, ids)
+    if parent is not None:
+        die_with_parent(signal.SIGKILL, parent=parent)  # after the change of user, which clears it
     os.environ.clear()
     os.environ.update({str(k): str(v) for k, v in message.get("env", {}).items()})
     os.environ.update(HOME=workspace, TMPDIR=workspace)
-    isolation = (
-        "its own mount namespace, user nobody" if os.getuid() != 0 and workspace == "/tmp" else "limits only (the grader is not root)"
-    )
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(out_fd, 1)
@@ -234,7 +259,7 @@ def _become_worker(sock: socket.socket, message: dict, fds: list[int]) -> None:
     from grading import worker_main  # noqa: PLC0415 - already imported by the zygote
 
     try:
-        worker_main.serve(read_fd, write_fd, frozenset(message.get("blocked", ())), isolation=isolation, progress=progress)
+        worker_main.serve(read_fd, write_fd, frozenset(message.get("blocked", ())), isolation=walls.note, progress=progress)
     finally:
         os._exit(0)
 
@@ -276,7 +301,8 @@ def _descendants() -> list[int]:
 
 
 class Zygote:
-    def __init__(self):
+    def __init__(self, walls: sandbox.Isolation):
+        self.walls = walls
         self.ended: dict[int, int] = {}  # returncodes of reaped children
 
     def _reap(self) -> None:
@@ -342,12 +368,18 @@ class Zygote:
                 return
             message = json.loads(data)
             if message["op"] == "spawn":
+                blocked = frozenset(message.get("blocked", ()))
+                forbidden = sandbox.forbidden_entries(blocked) if self.walls.isolated else {}  # found once, here
                 pid = os.fork()
                 if pid == 0:
-                    _become_worker(sock, message, fds)
+                    try:  # the keeper, its init and the worker: never back into this loop, whatever fails in them
+                        _become_worker(sock, message, fds, self.walls, forbidden)
+                    except BaseException as error:  # noqa: BLE001 - reported, and the process ends here
+                        os.write(2, f"worker start failed: {error!r}\n".encode()[:1000])
+                    os._exit(ISOLATION_FAILED)
                 for fd in fds:
                     os.close(fd)
-                reply = {"pid": pid}
+                reply = {"pid": pid, "isolation": self.walls.note}
             elif message["op"] == "clean":
                 reply = {"killed": self.clean()}
             else:
@@ -358,12 +390,18 @@ class Zygote:
 def main() -> None:
     """``python -c ... SOCKET_FD GRADER_PID``: serve the grader on the socket until it closes it, ends the zygote or dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
+    walls = sandbox.isolation()  # before NumPy: the probe's fork is cheaper
     import numpy  # noqa: F401, PLC0415 - the point of the zygote: every worker forks with NumPy loaded
 
     from grading import protocol, worker_main  # noqa: F401, PLC0415 - loaded once, here, for every worker
 
+    for lookup in (pwd.getpwuid, grp.getgrgid):  # the name services load their modules once, here, not in every keeper
+        try:
+            lookup(sandbox.WORKER_IDS.start)
+        except KeyError:
+            pass
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    zygote = Zygote()
+    zygote = Zygote(walls)
     signal.signal(signal.SIGTERM, lambda *_: zygote.end())
     # A grader killed from outside sends SIGTERM, so its zygote kills what the workers left, and the workers die with it.
     die_with_parent(signal.SIGTERM, parent=int(sys.argv[2]) if len(sys.argv) > 2 else None)

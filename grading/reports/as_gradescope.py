@@ -1,4 +1,4 @@
-"""results.json: the Gradescope autograder format, one test per check."""
+"""results.json: the Gradescope autograder format, one test per check; its outputs are Markdown, escaped as report.md's are."""
 
 from __future__ import annotations
 
@@ -6,22 +6,24 @@ import json
 
 from grading.report import ProblemResult, Report
 from grading.reports.for_people import shown_hint, warnings
+from grading.reports.untrusted import cleaned, fence, markdown_text
 from grading.reports.wording import diagnosis_text, score_text
 
 
 def _output(problem: ProblemResult, check) -> str:
-    parts = [check.message or check.status]
+    parts = [markdown_text(check.message) or check.status]
     hint = shown_hint(problem, check)
     if check.diagnosis:
         parts.append(f"**Diagnosis:** {diagnosis_text(check.diagnosis, hint)}")
     if check.counterexample and not problem.error:  # a problem that could not run has no failing input
-        parts.append(f"Smallest failing input:\n\n```text\n{check.counterexample}\n```")
+        parts.append(f"Smallest failing input:\n\n{fence(check.counterexample)}")
     if hint:
         parts.append(f"**Hint:** {hint}")
     return "\n\n".join(parts)
 
 
 def gradescope(report: Report) -> str:
+    report = cleaned(report)
     tests = [
         {
             "name": f"{problem.id}: {check.name}",
@@ -34,7 +36,8 @@ def gradescope(report: Report) -> str:
         }
         for problem, check in report.checks
     ]
-    summary = "\n".join([*([report.choice, ""] if report.choice else []), *(f"- {w}" for w in (*report.notes, *warnings(report)))])
+    notes = (*report.notes, *warnings(report))
+    summary = "\n".join([*([markdown_text(report.choice), ""] if report.choice else []), *(f"- {markdown_text(w)}" for w in notes)])
     results = {
         "score": report.score,
         "output": summary.strip() or f"{report.assignment}: {score_text(report)}",

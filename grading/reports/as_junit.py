@@ -1,4 +1,7 @@
-"""junit.xml: one testsuite per problem, one testcase per check, for CI test views."""
+"""junit.xml: one testsuite per problem, one testcase per check, for CI test views.
+
+Texts are cleaned first (``grading.reports.untrusted``): no character that XML 1.0 refuses reaches the file.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,14 @@ import xml.etree.ElementTree as ET
 
 from grading.report import Report
 from grading.reports.for_people import shown_hint
+from grading.reports.untrusted import cleaned
 from grading.reports.wording import diagnosis_text
 
 TAG = {"failed": "failure", "error": "error", "timeout": "error", "skipped": "skipped"}
 
 
 def junit(report: Report) -> str:
+    report = cleaned(report)
     root = ET.Element("testsuites", name=report.assignment, tests=str(len(report.checks)), time=f"{report.seconds:.3f}")
     for problem in report.problems:
         suite = ET.SubElement(

@@ -1,20 +1,18 @@
-"""report.md: a per-problem table, then what to fix: each failure with its smallest failing input and a hint, each said once."""
+"""report.md: a per-problem table, then what to fix: each failure with its smallest failing input and a hint, each said once.
+
+Every text that can hold the submission's words (messages, reasons, notes, warnings, file names) is escaped
+(``grading.reports.untrusted``), so that it renders as itself: no heading, HTML comment, link or table of its own.
+"""
 
 from __future__ import annotations
 
 from checks.results import ERROR, SKIPPED, CheckResult
 from grading.report import ProblemResult, Report
 from grading.reports.for_people import Failure, NotRun, warnings, what_to_fix
-from grading.reports.wording import explained_together, none_ran, points, problem_label, score_text
+from grading.reports.untrusted import cleaned, fence, markdown_code, markdown_text
+from grading.reports.wording import seed_text, explained_together, none_ran, points, problem_label, score_text
 
 MARK = {"passed": "✅", "failed": "❌", "error": "💥", "timeout": "⏱️", "skipped": "➖"}
-
-
-def _fence(text: str) -> str:
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return f"{fence}text\n{text}\n{fence}"
 
 
 def _marks(problem: ProblemResult) -> str:
@@ -27,14 +25,14 @@ def _marks(problem: ProblemResult) -> str:
 
 def _not_run(entry: NotRun) -> list[str]:
     names = ", ".join(p.id for p in entry.problems)
-    lines = ["", f"### {MARK[entry.status]} {names} could not run (0 / {points(entry.max_score)})", "", entry.reason]
+    lines = ["", f"### {MARK[entry.status]} {names} could not run (0 / {points(entry.max_score)})", "", markdown_text(entry.reason)]
     return lines + (["", f"**Hint:** {entry.hint}"] if entry.hint else [])
 
 
 def _input(check: CheckResult, same_as: str | None = None) -> list[str]:
     if same_as:
         return ["", f"Smallest failing input: the same as {same_as}'s."]
-    return ["", "Smallest failing input:", "", _fence(check.counterexample)] if check.counterexample else []
+    return ["", "Smallest failing input:", "", fence(check.counterexample)] if check.counterexample else []
 
 
 def _failure(entry: Failure) -> list[str]:
@@ -42,14 +40,14 @@ def _failure(entry: Failure) -> list[str]:
     first = entry.checks[0]
     if len(entry.checks) == 1:
         lines = ["", f"### {MARK[first.status]} {entry.problem.id} · {first.name}: {first.status} (0 / {points(first.max_score)})"]
-        lines += ["", first.message]
+        lines += ["", markdown_text(first.message)]
         lines += ["", f"**Diagnosis:** {entry.diagnosis}"] if entry.diagnosis else []
         lines += _input(first)
         return lines + (["", f"**Hint:** {entry.hint}"] if entry.hint else [])
     names = ", ".join(c.name for c in entry.checks)
     if not entry.mistakes:  # checks that one reason kept from running: the reason once
         lines = ["", f"### {MARK[first.status]} {entry.problem.id} · {names}: {first.status} (0 / {points(entry.max_score)})"]
-        return lines + ["", first.message] + (["", f"**Hint:** {entry.hint}"] if entry.hint else [])
+        return lines + ["", markdown_text(first.message)] + (["", f"**Hint:** {entry.hint}"] if entry.hint else [])
     lines = [
         "",
         f"### {MARK[first.status]} {entry.problem.id} · {names} (0 / {points(entry.max_score)}): "
@@ -59,18 +57,24 @@ def _failure(entry: Failure) -> list[str]:
     ]
     lines += ["", f"**Hint:** {entry.hint}"] if entry.hint else []
     for check in entry.checks:
-        lines += ["", f"#### {MARK[check.status]} {check.name}: {check.status} (0 / {points(check.max_score)})", "", check.message]
+        lines += [
+            "",
+            f"#### {MARK[check.status]} {check.name}: {check.status} (0 / {points(check.max_score)})",
+            "",
+            markdown_text(check.message),
+        ]
         lines += _input(check, entry.same_input_as(check))
     return lines
 
 
 def markdown(report: Report) -> str:
+    report = cleaned(report)
     lines = [f"# {report.assignment}: {score_text(report)}", ""]
     if report.choice:
-        lines += [report.choice, ""]
-    graded = f" · file `{report.file}`" if report.file else ""
+        lines += [markdown_text(report.choice), ""]
+    graded = f" · file {markdown_code(report.file)}" if report.file else ""
     lines += [
-        f"Submission `{report.submission}`{graded} · seed {report.seed} · {report.max_examples} examples per property"
+        f"Submission {markdown_code(report.submission)}{graded} · {seed_text(report)} · {report.max_examples} examples per property"
         f" · {report.seconds:.1f} s",
         "",
         "| Problem | Score | Checks |",
@@ -81,7 +85,7 @@ def markdown(report: Report) -> str:
         lines.append(f"| {label} | {points(problem.score)} / {points(problem.max_score)} | {_marks(problem)} |")
     for title, items in (("Notes", report.notes), ("Warnings", warnings(report))):
         if items:
-            lines += ["", f"## {title}", "", *(f"- {item}" for item in items)]
+            lines += ["", f"## {title}", "", *(f"- {markdown_text(item)}" for item in items)]
     failures = what_to_fix(report)
     if failures:
         lines += ["", "## What to fix"]
@@ -96,7 +100,8 @@ def markdown(report: Report) -> str:
                 if p is problem:
                     reasons.setdefault(c.message, []).append(c.name)
             for reason, names in reasons.items():
-                lines.append(f"- {problem.id} · {', '.join(names) if len(names) < len(problem.checks) else 'every check'}: {reason}")
+                which = ", ".join(names) if len(names) < len(problem.checks) else "every check"
+                lines.append(f"- {problem.id} · {which}: {markdown_text(reason)}")
     if not failures:
         lines += ["", "Every check passed." if not skipped else "Every check that ran passed."]
     return "\n".join(lines) + "\n"

@@ -7,9 +7,10 @@ seconds, reason, failed checks); they know nothing of how the batch ran.
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict
 import xml.etree.ElementTree as ET
 from collections import Counter
+
+from grading.reports.untrusted import markdown_code, markdown_text
 
 BINS = 10
 """Bars of ten percentage points below 100, then one bar of its own for 100 (and above, with bonus points)."""
@@ -103,7 +104,7 @@ def summary_json(result, settings) -> dict:
     percents = [_percent(r) for r in rows]
     found = diagnoses(rows)
     return {
-        "settings": asdict(settings),
+        "settings": settings.public(),
         "submissions": len(rows),
         "graded_now": result.graded,
         "reused": result.reused,
@@ -136,7 +137,7 @@ def summary_markdown(result, settings, svg_name: str) -> str:
         "",
     ]
     if data["skipped"]:
-        skipped = ", ".join(f"{s['entry']} ({s['why']})" for s in data["skipped"])
+        skipped = ", ".join(f"{markdown_code(s['entry'])} ({s['why']})" for s in data["skipped"])  # names are the students' own
         lines += [f"Skipped, as they cannot be submissions: {skipped}.", ""]
     lines += [
         f"![score distribution]({svg_name})",
@@ -163,10 +164,10 @@ def summary_markdown(result, settings, svg_name: str) -> str:
     if data["unexplained_failures"]:
         lines += ["", f"{data['unexplained_failures']} of {data['submissions']} failed a check that no known mistake explains."]
     lines += ["", "## Slowest submissions", "", "| student | seconds |", "|---|---:|"]
-    lines += [f"| {s['student']} | {s['seconds']:.2f} |" for s in data["slowest"]]
+    lines += [f"| {markdown_text(s['student'])} | {s['seconds']:.2f} |" for s in data["slowest"]]
     lines += ["", "## Not graded in full", ""]
     if data["ungradable"]:
-        lines += [f"- **{u['student']}** ({u['status']}): {u['reason']}" for u in data["ungradable"]]
+        lines += [f"- **{markdown_text(u['student'])}** ({u['status']}): {markdown_text(u['reason'])}" for u in data["ungradable"]]
     else:
         lines.append("None: every submission was graded.")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,7 @@
-"""The student's terminal summary: one line per check, then what to fix, each said once. Colour only on a terminal."""
+"""The student's terminal summary: one line per check, then what to fix, each said once. Colour only on a terminal.
+
+Texts are cleaned (no control character reaches the terminal: ``grading.reports.untrusted``) and rich markup escaped.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from rich.markup import escape
 from checks.results import ERROR, SKIPPED, CheckResult
 from grading.report import ProblemResult, Report
 from grading.reports.for_people import Failure, NotRun, warnings, what_to_fix
+from grading.reports.untrusted import cleaned
 from grading.reports.wording import explained_together, none_ran, points, problem_label, score_text
 
 STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow", "skipped": "dim"}
@@ -67,6 +71,7 @@ def _failure(console: Console, entry: Failure) -> None:
 
 def print_summary(report: Report, console: Console | None = None) -> None:
     console = console or Console(highlight=False, soft_wrap=True)
+    report = cleaned(report)
     skipped = sum(c.max_score for p, c in report.checks if c.status == SKIPPED and not p.bonus)
     total = score_text(report, skipped=skipped)
     console.print(f"[bold]{escape(report.assignment)}[/]: {escape(total)}  ({escape(report.submission)}, {report.seconds:.1f} s)")

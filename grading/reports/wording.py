@@ -104,3 +104,9 @@ def shared_diagnosis_text(diagnoses: Sequence[Diagnosis], check_hint: str | None
     if first.hint and first.hint not in (check_hint or ""):
         text += f" Try: {first.hint}"
     return text
+
+
+def seed_text(report: Report) -> str:
+    """ "seed 0"; a secret seed by its digest only, never its value; and the share of realistic cases, when there are any."""
+    seed = f"secret seed (sha256 {report.seed_sha256})" if report.seed is None else f"seed {report.seed}"
+    return seed + (f" · {report.realistic:.0%} of cases like real data" if report.realistic else "")

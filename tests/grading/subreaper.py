@@ -96,8 +96,10 @@ class Subreaper:
         assert line and line[0] == word, f"the subreaper said {line}, not {word!r}"
         return line[1]
 
-    def exit_code(self) -> int:
-        """Wait for the command to end; its exit code (negative for a signal)."""
+    def exit_code(self, timeout: float | None = None) -> int:
+        """Wait for the command to end; its exit code (negative for a signal). TimeoutError if it runs past ``timeout``."""
+        if timeout is not None and not select.select([self.helper.stdout], [], [], timeout)[0]:
+            raise TimeoutError(f"still running after {timeout:g} s: {self.describe()}")
         return int(self._line("exited"))
 
     def processes(self) -> list[int]:

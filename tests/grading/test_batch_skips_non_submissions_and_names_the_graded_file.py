@@ -6,6 +6,7 @@ says which file was graded and, when several could have been, how it was chosen.
 
 import csv
 import json
+import os
 
 import pytest
 
@@ -19,14 +20,18 @@ NOT_SUBMISSIONS = [
     (".ipynb_checkpoints", "a cache folder"),
     ("README.txt", "not a .py or .ipynb file"),
     ("__pycache__", "a cache folder"),
+    ("copied.py", "a symbolic link"),
     ("data", "holds no .py or .ipynb file"),
     ("empty", "an empty folder"),
+    ("fifo.py", "neither a file nor a folder"),
+    ("myenv", "an environment folder"),
 ]
 
 
 @pytest.fixture(scope="module")
 def cohort_with_clutter(tmp_path_factory):
-    """alice: the untouched starter.py beside her answer.ipynb; bob: answer.ipynb and a newer old/rnn.py; and clutter."""
+    """alice: the untouched starter.py beside her answer.ipynb; bob: answer.ipynb and a newer old/rnn.py; and clutter,
+    among it a link to bob's file, a FIFO, and a virtual environment."""
     folder = tmp_path_factory.mktemp("cohort")
     finished_work(folder / "alice" / "answer.ipynb", modified=LAST_MONTH)
     untouched_starter(folder / "alice" / "starter.py", modified=YESTERDAY)
@@ -42,6 +47,11 @@ def cohort_with_clutter(tmp_path_factory):
     (folder / "empty").mkdir()
     (folder / "data").mkdir()
     (folder / "data" / "data.csv").write_text("x,y\n1,2\n")
+    (folder / "copied.py").symlink_to(folder / "bob" / "old" / "rnn.py")
+    os.mkfifo(folder / "fifo.py")
+    (folder / "myenv").mkdir()
+    (folder / "myenv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (folder / "myenv" / "activate_this.py").write_text("x = 1\n")
     return folder
 
 
@@ -73,9 +83,10 @@ def test_the_summary_lists_what_was_skipped_and_why(graded_cohort):
     assert summary["submissions"] == 2
     assert summary["skipped"] == [{"entry": name, "why": why} for name, why in NOT_SUBMISSIONS]
     assert (
-        "Skipped, as they cannot be submissions: .git (a hidden entry), .ipynb_checkpoints (a cache folder), "
-        "README.txt (not a .py or .ipynb file), __pycache__ (a cache folder), data (holds no .py or .ipynb file), "
-        "empty (an empty folder)."
+        "Skipped, as they cannot be submissions: `.git` (a hidden entry), `.ipynb_checkpoints` (a cache folder), "
+        "`README.txt` (not a .py or .ipynb file), `__pycache__` (a cache folder), `copied.py` (a symbolic link), "
+        "`data` (holds no .py or .ipynb file), `empty` (an empty folder), `fifo.py` (neither a file nor a folder), "
+        "`myenv` (an environment folder)."
     ) in (out / "summary.md").read_text().splitlines()
 
 

@@ -11,10 +11,14 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.grading.subreaper import Subreaper, generations
+import pytest
+
+from tests.grading.subreaper import Subreaper, command_line, generations
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "dic_sprint22"
+LINGERER = ROOT / "tests" / "fixtures" / "red_team" / "clear_death_signal_and_linger.py"
+"""Clears its death signal and starts a `sleep 1000` that clears its own and leaves the session, then loads for 1 s."""
 GRACE = 0.5
 """Seconds the kernel and the zygotes get to end what a killed grader left. What dies with the grader dies within
 milliseconds; before processes died with the grader, the torch oracle lived on for a second, the batch's grading
@@ -65,3 +69,46 @@ def test_a_grading_that_ended_has_waited_for_every_process_it_started(tmp_path):
         assert run.processes() == [], f"still running after the grader exited: {run.describe()}"
     finally:
         run.close()
+
+
+def killed_with_its_zygotes(command: list[str]) -> Subreaper:
+    """Start ``command`` under a subreaper; once the lingerer's `sleep 1000` runs, SIGKILL the grader and every zygote
+    at once, as the OOM killer or a `kill -9` of the grader's processes might: no process is left to clean up after
+    the workers, and neither the worker nor its child will die of a death signal, having cleared theirs."""
+    run = Subreaper(command, output=None)
+    lingering = lambda: any(command_line(pid) == "sleep 1000" for pid in run.processes())  # noqa: E731
+    assert run.wait_until(lingering, 120), f"the lingering child never started: {run.describe()}"
+    forked = {pid for pid in run.processes() if "zygote.main()" in command_line(pid)}  # zygotes, and what they forked
+    zygotes = [pid for pid in forked if parent(pid) not in forked]
+    assert zygotes, run.describe()
+    for pid in [*zygotes, run.pid]:  # the zygotes first: the grader's death would send them SIGTERM, which they handle
+        os.kill(pid, signal.SIGKILL)
+    assert run.exit_code() == -signal.SIGKILL
+    return run
+
+
+@pytest.mark.parametrize("command", ["grade", "batch"])
+def test_a_grader_killed_with_its_zygotes_leaves_no_process_behind_not_even_one_that_cleared_its_death_signal(tmp_path, command):
+    # What makes it so: each worker is in a PID namespace whose init dies with the worker's keeper, the keeper with the
+    # zygote, and the end of an init ends every process in its namespace (grading.zygote).
+    if command == "grade":
+        run = killed_with_its_zygotes(grader("grade", LINGERER, "--out", tmp_path / "out", "--timeout", 30))
+    else:
+        cohort = tmp_path / "cohort"
+        cohort.mkdir()
+        for path in (LINGERER, FIXTURES / "hang_at_import.py", FIXTURES / "ok_every_step.py"):
+            shutil.copy(path, cohort / path.name)
+        run = killed_with_its_zygotes(
+            grader("batch", cohort, "--out", tmp_path / "out", "--jobs", 2, "--timeout", 30, "--max-examples", 10)
+        )
+    try:
+        assert run.wait_until(lambda: not run.processes(), GRACE), f"left behind: {run.describe()}"
+    finally:
+        run.close()
+
+
+def parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0

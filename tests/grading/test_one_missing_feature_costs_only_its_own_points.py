@@ -28,18 +28,20 @@ def test_an_lstm_forward_without_c0_loses_only_the_initial_state_check():
     assert "unexpected keyword argument 'c0'" in report.problems[0].checks[2].message
 
 
-def test_changing_h0_in_place_is_the_initial_state_checks_failure_not_the_inputs_check(tmp_path):
+def test_changing_h0_in_place_is_the_inputs_checks_failure_not_the_initial_state_checks(tmp_path):
     source = (FIXTURES / "dic_sprint22" / "ok_every_step.py").read_text()
     changed = source.replace(
-        "    def forward(self, X, h0=None):\n",
-        "    def forward(self, X, h0=None):\n        if h0 is not None:\n            h0 += 0.0625\n            h0 -= 0.0625 * 2\n",
+        "        return self.H\n", "        if h0 is not None:\n            h0 -= 0.0625  # after its use\n        return self.H\n", 1
     )
     assert changed != source
     (tmp_path / "writes_into_h0.py").write_text(changed)
     report = grader.grade(tmp_path / "writes_into_h0.py", max_examples=15, use_torch=False)
     checks = {c.name: c for c in report.problems[0].checks}
-    assert checks["forward_keeps_inputs"].status == "passed"
-    assert checks["forward_with_initial_state"].status == "failed"
+    assert (
+        checks["forward_keeps_inputs"].status == "failed"
+        and checks["forward_keeps_inputs"].message == "forward changed its argument h0 in place"
+    )
+    assert checks["forward_with_initial_state"].status == "passed"
 
 
 @pytest.mark.parametrize("name", assignments.names())

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from checks.session import Call, Done, New, Raised, WorkerLost
+from grading.sandbox import isolation
 from grading.worker import WorkerSession
 
 BLOCKED = frozenset({"torch", "tensorflow", "reference", "checks", "grading"})
@@ -45,6 +46,25 @@ def test_forbidden_imports_are_refused_however_they_are_asked_for():
     replies, s = call(code)
     assert isinstance(replies[1], Done) and len(replies[1].value.array) == 4
     assert set(s.refused) == {"torch", "reference", "checks", "grading"}
+
+
+@pytest.mark.skipif(not isolation().isolated, reason=f"the worker is not isolated here: {isolation().note}")
+def test_with_the_import_hook_removed_torch_is_absent_from_the_workers_files_and_the_attempt_is_still_reported():
+    # The hook only says why; the wall is that torch is not in the worker's filesystem (grading.sandbox).
+    code = PROBE + (
+        "    def run(self):\n"
+        "        import importlib.util\n"
+        "        sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != 'ImportBlocker']\n"
+        "        try:\n"
+        "            import torch\n"
+        "            imported = 1\n"
+        "        except ModuleNotFoundError:\n"
+        "            imported = 0\n"
+        "        return [imported, importlib.util.find_spec('torch') is None]\n"
+    )
+    replies, s = call(code)
+    assert list(replies[1].value.array) == [0, 1]
+    assert s.refused == ["torch"]
 
 
 def test_a_comment_that_mentions_torch_is_fine():

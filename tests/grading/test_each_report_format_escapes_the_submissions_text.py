@@ -1,0 +1,148 @@
+"""Text a submission chose (an exception message, a file name, a warning) reaches every report as text: report.md
+gets no heading, HTML, link or table of its own, junit.xml stays well-formed XML, the JSON files stay valid and
+small, and the terminal gets no control sequence. Each writer is fed the same hostile report, built by hand."""
+
+import io
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+from rich.console import Console
+
+import grader
+from grading.report import ProblemResult
+from grading.reports import write_all
+from grading.reports.as_junit import junit
+from grading.reports.as_markdown import markdown
+from grading.reports.terminal import print_summary
+from grading.reports.untrusted import clean, fence, markdown_code, markdown_text
+from tests.grading.reports_by_hand import failed, passed, report
+
+INJECTED = "\n\n# dic-sprint22: 100 / 100\n\n| a | b |\n|---|---|\n[a link](http://example.com) <!-- "
+CONTROL = "bad \x00\x01\x08\x0b\x0c\x1b[31m red \x7f\ufffe \u202e end"
+SURROGATE = "no gradient \ud800 today"
+FILE = "answer\n# full marks `x` <!--.py"  # no slash: a file name
+SOLUTION = Path(__file__).resolve().parents[2] / "assignments" / "dic_sprint22" / "solution.py"
+
+
+def hostile():
+    problem = ProblemResult(
+        "problem3",
+        "Backpropagation (advanced)",
+        15,
+        (
+            failed("backward_dX", 5, f"backward raised ValueError: {INJECTED}", "X = [[[1.]]]\n```\n# not a heading", "Fix dX."),
+            failed("backward_dWx", 5, f"backward raised ValueError: {CONTROL}", "X = [[[2.]]]", "Fix dWx."),
+            failed("backward_dWh", 5, f"backward raised ValueError: {SURROGATE}", "X = [[[3.]]]", "Fix dWh."),
+        ),
+    )
+    forward = ProblemResult("problem1", "Forward", 10, (passed("forward_values", 10, [f"a warning: {INJECTED}"]),))
+    return report(
+        forward,
+        problem,
+        notes=(f"graded {FILE}, the file in ada that defines SimpleRNN",),
+        warnings=("x" * 100 * 2**20, f"{CONTROL}{SURROGATE}"),
+        choice=f"2 files define SimpleRNN ({FILE}, b.py); graded {FILE}",
+        file=FILE,
+        output={"stdout": CONTROL, "stderr": SURROGATE},
+    )
+
+
+def structure(text: str) -> list[str]:
+    """The block and inline structure a Markdown renderer finds (CommonMark with tables, as GitHub renders)."""
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    found = []
+    for token in tokens:
+        found.append(token.type)
+        found += [child.type for child in token.children or []]
+    return found
+
+
+def test_report_md_renders_one_heading_one_table_and_no_html_or_link_of_the_submissions():
+    text = markdown(hostile())
+    text.encode("utf-8")
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    h1 = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h1"]
+    assert h1 == ["dic-sprint22: 10 / 25"]
+    kinds = structure(text)
+    assert kinds.count("table_open") == 1
+    assert not {"html_block", "html_inline", "link_open", "image"} & set(kinds)
+    assert "\\# dic-sprint22: 100 / 100 \\| a \\| b \\|" in text and "\\[a link\\](http\\://example.com) \\<\\!--" in text
+
+
+def test_report_md_keeps_file_names_on_their_line_and_inside_code():
+    text = markdown(hostile())
+    lines = text.splitlines()
+    submission = next(line for line in lines if line.startswith("Submission "))
+    assert "file ``answer # full marks `x` <!--.py``" in submission
+    notes = text[text.index("## Notes") : text.index("## Warnings")]
+    assert "- graded answer \\# full marks \\`x\\` \\<\\!--.py, the file in ada that defines SimpleRNN" in notes
+
+
+def test_junit_is_well_formed_xml_whatever_the_message_holds():
+    root = ET.fromstring(junit(hostile()))
+    message = root.find(".//testcase[@name='backward_dWx']/failure").get("message")
+    assert "\\x00\\x01\\x08\\x0b\\x0c\\x1b[31m red \\x7f\\ufffe \\u202e end" in message
+
+
+def test_the_json_files_are_valid_utf8_json_and_a_100_mb_warning_is_capped(tmp_path):
+    write_all(hostile(), tmp_path)
+    sizes = {p.name: p.stat().st_size for p in tmp_path.iterdir()}
+    assert sum(sizes.values()) < 1_000_000, sizes
+    for name in ("report.json", "results.json"):
+        data = json.loads((tmp_path / name).read_bytes().decode("utf-8", "strict"))
+        assert "\ud800" not in json.dumps(data, ensure_ascii=False)
+    results = json.loads((tmp_path / "results.json").read_text())
+    for markdown_field in [results["output"], *(t["output"] for t in results["tests"])]:
+        assert not {"html_block", "html_inline", "link_open"} & set(structure(markdown_field))
+        assert "heading_open" not in structure(markdown_field)
+    ET.parse(tmp_path / "junit.xml")
+
+
+def test_the_terminal_gets_no_control_character():
+    buffer = io.StringIO()
+    print_summary(hostile(), Console(file=buffer, width=300, highlight=False))
+    shown = buffer.getvalue()
+    assert "\x1b" not in shown and "\x00" not in shown and "\u202e" not in shown
+    assert "\\x1b[31m red" in shown and "no gradient \ufffd today" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("# heading", "\\# heading"),
+        ("- item", "\\- item"),
+        ("12. item", "12\\. item"),
+        ("a | b", "a \\| b"),
+        ("<!-- x -->", "\\<\\!-- x --\\>"),
+        ("[x](http://y)", "\\[x\\](http\\://y)"),
+        ("see www.example.com", "see www\\.example.com"),
+        ("*a* _b_ `c` ~d~ $e$ &lt;", "\\*a\\* \\_b\\_ \\`c\\` \\~d\\~ \\$e\\$ \\&lt;"),
+        ("line one\nline two", "line one line two"),
+    ],
+)
+def test_markdown_text_escapes_each_way_into_markdown(text, shown):
+    assert markdown_text(text) == shown
+
+
+def test_code_spans_and_fences_outlast_every_backtick_run_in_their_text():
+    assert markdown_code("a``b") == "```a``b```" and markdown_code("`x") == "`` `x ``"
+    assert fence("```\nx") == "````text\n```\nx\n````"
+    assert clean("x" * 30, 10) == "x" * 10 + " [... 20 more characters not kept]"
+
+
+def test_a_graded_file_named_with_a_newline_and_markdown_stays_a_name_in_every_report(tmp_path):
+    folder = tmp_path / "ada"
+    folder.mkdir()
+    shutil.copy(SOLUTION, folder / FILE)
+    (folder / "helper.py").write_text("SCALE = 1.0\n")
+    graded = grader.grade(folder, "dic-sprint22", out=tmp_path / "out", max_examples=5, use_torch=False)
+    assert graded.file == FILE
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    kinds = structure(text)
+    assert kinds.count("table_open") == 1 and not {"html_block", "html_inline", "link_open"} & set(kinds)
+    assert [line for line in text.splitlines() if line.startswith("# ")] == [text.splitlines()[0]]
+    ET.parse(tmp_path / "out" / "junit.xml")
