@@ -158,17 +158,29 @@ def why_not_a_submission(path: Path) -> str:
     return "an empty folder" if not names else "holds no .py or .ipynb file"
 
 
+def sort_entries(folder: Path) -> tuple[list[Entry], list[Skipped]]:
+    """The entries of ``folder`` that can be submissions, each named after the file's stem or the folder's name, and
+    those that cannot, each with why; every entry is judged once."""
+    found, skipped = [], []
+    for path in sorted(folder.iterdir()):
+        why = why_not_a_submission(path)
+        if why:
+            skipped.append(Skipped(path.name, why))
+        else:
+            found.append(path)
+    stems = [p.name if _is_folder(p) else p.stem for p in found]
+    # Two entries with one stem (alice.py, alice.ipynb) keep their full names.
+    return [Entry(stem if stems.count(stem) == 1 else p.name, p) for stem, p in zip(stems, found)], skipped
+
+
 def skipped_entries(folder: Path) -> list[Skipped]:
     """The entries of ``folder`` that ``entries`` leaves out, each with why."""
-    return [Skipped(p.name, why) for p in sorted(folder.iterdir()) if (why := why_not_a_submission(p))]
+    return sort_entries(folder)[1]
 
 
 def entries(folder: Path) -> list[Entry]:
     """Every entry of ``folder`` that can be a submission, named after the file's stem or the folder's name."""
-    found = sorted(p for p in folder.iterdir() if not why_not_a_submission(p))
-    stems = [p.name if _is_folder(p) else p.stem for p in found]
-    # Two entries with one stem (alice.py, alice.ipynb) keep their full names.
-    return [Entry(stem if stems.count(stem) == 1 else p.name, p) for stem, p in zip(stems, found)]
+    return sort_entries(folder)[0]
 
 
 def _is_folder(path: Path) -> bool:
@@ -390,8 +402,9 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     version = versions().get("rnn-grader", "?")
-    todo, result = [], Result(skipped=skipped_entries(folder))
-    for entry in entries(folder):
+    students, skipped = sort_entries(folder)
+    todo, result = [], Result(skipped=skipped)
+    for entry in students:
         print_ = fingerprint(entry, settings, version)
         reused = None if force else _reusable(entry, out, print_)
         if reused:

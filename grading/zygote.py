@@ -82,6 +82,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from grading import sandbox
+from grading.submission_files import read_regular, scan
 
 MAX_MESSAGE = 1 << 16
 PROGRESS_BYTES = 8
@@ -108,9 +109,6 @@ def _python_files(source: Path) -> dict[str, bytes]:
     is a regular file: this runs as root, before isolation. A file too large for what is left of COPY_LIMIT is
     left out.
     """
-    # Imported here, in the worker before isolation, where the project is still on disk; standard library only.
-    from grading.submission_files import read_regular, scan  # noqa: PLC0415
-
     files, total = {}, 0
     for path in scan(source, (".py",), skipped=frozenset()).files:
         try:
