@@ -3,9 +3,11 @@
     python grader.py grade PATH --assignment dic-sprint22 --out DIR [--seed N] [--max-examples N]
                                 [--timeout S] [--memory MB] [--fail-under PCT]
     python grader.py check PATH [--assignment dic-sprint22]      the student's quick self-check
+    python grader.py batch FOLDER --assignment dic-sprint22 --out DIR [--jobs N] [--force]   a cohort
     python grader.py list                                        the assignments
 
-From Python: ``grader.grade(path, "dic-sprint22", out="report") -> Report``.
+The command line only: it parses the options into a ``Settings``, calls the Python API (``grading.api``:
+``grade``, ``check``, ``batch``) and prints what came back.
 
 A grading flows load -> worker -> checks -> score -> reports: ``grading.load``
 reads the submission, ``grading.worker`` runs it in an isolated process,
@@ -17,143 +19,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import functools
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-# The checks, and what they import, load inside the functions: `grade` first starts torch importing in a
-# process of its own (grading.torch_oracle), then loads them while torch imports.
-from grading.limits import DEFAULT_MEMORY, DEFAULT_TIMEOUT, Limits
-
-if TYPE_CHECKING:
-    from grading.report import Report
+# The API imports the checks, and what they import, inside its functions: `main` first starts torch importing in a
+# process of its own (grading.torch_oracle), then grades while torch imports.
+from grading.api import Settings, batch, check, choose_assignment, grade
 
 DEFAULT_ASSIGNMENT = "dic-sprint22"
-GRADE_EXAMPLES = 100
-CHECK_EXAMPLES = 15
-
-
-def grade(
-    path: str | Path,
-    assignment: str | None = None,
-    *,
-    out: str | Path | None = None,
-    seed: int = 0,
-    max_examples: int = GRADE_EXAMPLES,
-    timeout: float = DEFAULT_TIMEOUT,
-    memory_mb: int = DEFAULT_MEMORY // 2**20,
-    use_torch: bool = True,
-    hide: tuple[str | Path, ...] = (),
-    secret: str | None = None,
-    realistic: float = 0.0,
-) -> Report:
-    """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given.
-
-    Without ``assignment``, it is chosen from the classes the submission defines, and the report's first note says
-    which (ValueError when that is ambiguous). The worker does not see where the submission lives, nor ``out``, nor
-    the ``hide`` paths (where the grader runs as root). ``secret``: the text of a secret seed, used in place of
-    ``seed`` and never written anywhere (the reports show its digest); ``realistic``: the share of cases drawn like
-    real data (off-grid values, larger shapes).
-    """
-    import assignments  # noqa: PLC0415 - see the imports above
-    from grading import load  # noqa: PLC0415
-    from grading.reports import write_all  # noqa: PLC0415
-    from grading.score import score  # noqa: PLC0415
-
-    started = time.monotonic()  # reading the submission counts against its time limit, and in the report's seconds
-    path = Path(path)
-    chosen = ""
-    if assignment is None:
-        assignment, chosen = choose_assignment(path)
-    spec = assignments.get(assignment)
-    submission = load.load(path, tuple(c.cls for c in spec.contracts))
-    if chosen:
-        submission = dataclasses.replace(submission, notes=(chosen, *submission.notes))
-    hidden = [path.resolve() if path.is_dir() else path.resolve().parent, *(Path(h).resolve() for h in hide)]
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        hidden.append(Path(out).resolve())
-    report = score(
-        spec,
-        submission,
-        runs=runs(seed, max_examples, secret, realistic),
-        limits=Limits(timeout=timeout, memory_bytes=int(memory_mb) * 2**20, hide=tuple(map(str, hidden))),
-        use_torch=use_torch,
-        started=started,
-    )
-    if out is not None:
-        write_all(report, out)
-    return report
-
-
-def secret_seed(text: str) -> tuple[int, str]:
-    """The seed a secret's text stands for, and the digest that identifies the secret in reports without revealing it.
-
-    Two hashes of the text with different prefixes, so that the digest tells nothing about the seed.
-    """
-    text = text.strip()
-    if not text:
-        raise ValueError("the seed file is empty; put any text in it, the longer the better")
-    seed = int.from_bytes(hashlib.sha256(b"rnn-grader seed\0" + text.encode()).digest()[:8], "big")
-    return seed, hashlib.sha256(b"rnn-grader secret\0" + text.encode()).hexdigest()[:16]
-
-
-def runs(seed: int, max_examples: int, secret: str | None = None, realistic: float = 0.0):
-    """The cases' settings: the public ``seed``, or the one a ``secret`` text stands for."""
-    from checks.property import Runs  # noqa: PLC0415
-
-    if secret is None:
-        return Runs(seed=seed, max_examples=max_examples, realistic=realistic)
-    value, digest = secret_seed(secret)
-    return Runs(seed=value, max_examples=max_examples, realistic=realistic, secret=digest)
-
-
-def choose_assignment(path: str | Path) -> tuple[str, str]:
-    """The assignment of the submission (or cohort folder) at ``path``, from the classes it defines, and a sentence saying so."""
-    import assignments  # noqa: PLC0415
-    from grading import load  # noqa: PLC0415
-
-    return assignments.choose(load.classes_defined(path), Path(path).resolve().name)
-
-
-def batch(
-    folder: str | Path,
-    assignment: str | None = None,
-    *,
-    out: str | Path,
-    jobs: int | None = None,
-    force: bool = False,
-    seed: int = 0,
-    max_examples: int = GRADE_EXAMPLES,
-    timeout: float = DEFAULT_TIMEOUT,
-    memory_mb: int = DEFAULT_MEMORY // 2**20,
-    on_done=None,
-    secret: str | None = None,
-    realistic: float = 0.0,
-    allow_unisolated: bool = False,
-):
-    """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary.
-
-    Without ``assignment``, it is chosen from the classes the cohort's files define (ValueError when that is ambiguous).
-    Where workers cannot be isolated (``grading.sandbox``), ValueError unless ``allow_unisolated``.
-    """
-    from grading import batch as cohort
-
-    if assignment is None:
-        assignment = choose_assignment(folder)[0]
-
-    settings = cohort.Settings(assignment, seed, max_examples, timeout, memory_mb, realistic, secret)
-    return cohort.run(folder, settings, out, jobs=jobs, force=force, on_done=on_done, allow_unisolated=allow_unisolated)
-
-
-def check(path: str | Path, assignment: str | None = None, *, seed: int = 0, max_examples: int = CHECK_EXAMPLES) -> Report:
-    """The quick self-check: fewer examples and no torch parity (the reference checks cover the same values)."""
-    return grade(path, assignment, seed=seed, max_examples=max_examples, use_torch=False)
+"""The assignment ``ci-template`` writes a workflow for, unless told another."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -195,6 +73,9 @@ def _secret(path: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The commands and their options; each option of a grading is stored under its ``Settings`` field's name, with its
+    default from there (``_settings``)."""
+    defaults, quick = Settings(), Settings.for_check()
     parser = _Parser(prog="grader.py", description="Property-based grading of recurrent networks written from scratch.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     common = _Parser(add_help=False)
@@ -202,42 +83,53 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--assignment", default=None, help="assignment name (see `list`; default: the one whose classes the submission defines)"
     )
-    common.add_argument("--seed", type=_seed, default=0, help="seed of the generated cases (default 0)")
-    grade_cmd = commands.add_parser(
-        "grade", parents=[common], help="grade a submission and write report.json, report.md, junit.xml, results.json"
+    common.add_argument("--seed", type=_seed, default=defaults.seed, help=f"seed of the generated cases (default {defaults.seed})")
+    graded = _Parser(add_help=False)  # the options grade and batch share
+    graded.add_argument(
+        "--max-examples",
+        type=_positive_int,
+        default=defaults.max_examples,
+        help=f"cases per property (default {defaults.max_examples})",
     )
-    grade_cmd.add_argument("--out", required=True, help="folder for the reports")
-    grade_cmd.add_argument(
-        "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
-    )
-    grade_cmd.add_argument(
+    graded.add_argument(
         "--seed-file",
+        dest="secret",
+        metavar="SEED_FILE",
         type=_secret,
-        default=None,
+        default=defaults.secret,
         help="a file whose text is a secret seed, used in place of --seed (reports show its digest)",
     )
-    grade_cmd.add_argument(
+    graded.add_argument(
         "--realistic",
         type=_share,
-        default=0.0,
-        help="share of cases drawn like real data: off-grid values, batch to 16, 32 steps (default 0)",
+        default=defaults.realistic,
+        help=f"share of cases drawn like real data: off-grid values, batch to 16, 32 steps (default {defaults.realistic:g})",
     )
-    grade_cmd.add_argument(
+    graded.add_argument(
         "--timeout",
         type=_seconds,
-        default=DEFAULT_TIMEOUT,
-        help=f"seconds for the whole submission, loading included (default {DEFAULT_TIMEOUT:g})",
+        default=defaults.timeout,
+        help=f"seconds for the whole submission, loading included (default {defaults.timeout:g})",
     )
-    grade_cmd.add_argument(
-        "--memory", type=_positive_int, default=DEFAULT_MEMORY // 2**20, help="the worker's memory limit in MiB (default 2048)"
+    graded.add_argument(
+        "--memory",
+        dest="memory_mb",
+        metavar="MEMORY",
+        type=_positive_int,
+        default=defaults.memory_mb,
+        help=f"each worker's memory limit in MiB (default {defaults.memory_mb})",
     )
+    grade_cmd = commands.add_parser(
+        "grade", parents=[common, graded], help="grade a submission and write report.json, report.md, junit.xml, results.json"
+    )
+    grade_cmd.add_argument("--out", required=True, help="folder for the reports")
     grade_cmd.add_argument("--fail-under", type=_percent, help="exit 1 when the score is below this percentage")
     check_cmd = commands.add_parser("check", parents=[common], help="the student's quick self-check, printed to the terminal")
     check_cmd.add_argument(
-        "--max-examples", type=_positive_int, default=CHECK_EXAMPLES, help=f"cases per property (default {CHECK_EXAMPLES})"
+        "--max-examples", type=_positive_int, default=quick.max_examples, help=f"cases per property (default {quick.max_examples})"
     )
     batch_cmd = commands.add_parser(
-        "batch", parents=[common], help="grade every submission in a folder: reports, gradebook.csv, summary.md"
+        "batch", parents=[common, graded], help="grade every submission in a folder: reports, gradebook.csv, summary.md"
     )
     batch_cmd.add_argument("--out", required=True, help="folder for the reports, the gradebook and the summary")
     batch_cmd.add_argument("--jobs", type=_positive_int, default=None, help="submissions graded at once (default: the number of cores)")
@@ -247,36 +139,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="grade even where workers cannot be isolated (not root, no user namespaces): every report says so",
     )
-    batch_cmd.add_argument(
-        "--max-examples", type=_positive_int, default=GRADE_EXAMPLES, help=f"cases per property (default {GRADE_EXAMPLES})"
-    )
-    batch_cmd.add_argument(
-        "--seed-file",
-        type=_secret,
-        default=None,
-        help="a file whose text is a secret seed, used in place of --seed (reports show its digest)",
-    )
-    batch_cmd.add_argument(
-        "--realistic",
-        type=_share,
-        default=0.0,
-        help="share of cases drawn like real data: off-grid values, batch to 16, 32 steps (default 0)",
-    )
-    batch_cmd.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=DEFAULT_TIMEOUT,
-        help=f"seconds for the whole submission, loading included (default {DEFAULT_TIMEOUT:g})",
-    )
-    batch_cmd.add_argument(
-        "--memory", type=_positive_int, default=DEFAULT_MEMORY // 2**20, help="each worker's memory limit in MiB (default 2048)"
-    )
     ci_cmd = commands.add_parser("ci-template", help="print a GitHub Actions workflow that grades a submission repository")
     ci_cmd.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help=f"assignment name (default {DEFAULT_ASSIGNMENT})")
     ci_cmd.add_argument("--fail-under", type=_percent, default=0.0, help="fail the job below this percentage (default 0)")
     ci_cmd.add_argument("--grader-source", default=None, help="the pip requirement the workflow installs the grader from")
     commands.add_parser("list", help="list the assignments")
     return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The options of a grading command as Settings: those it has in place of the defaults (``check``'s quick ones)."""
+    given = {f.name: getattr(args, f.name) for f in dataclasses.fields(Settings) if hasattr(args, f.name)}
+    return dataclasses.replace(Settings.for_check() if args.command == "check" else Settings(), **given)
 
 
 class Terminated(KeyboardInterrupt):
@@ -392,8 +266,8 @@ def main(argv: list[str] | None = None) -> int:
 
         if refusal := unisolated_refusal(args.allow_unisolated):
             parser.error(refusal)
-    if getattr(args, "memory", 256) < 256:
-        parser.error(f"--memory {args.memory} MiB is too little; Python and NumPy alone need about 100 MiB, give at least 256")
+    if getattr(args, "memory_mb", 256) < 256:
+        parser.error(f"--memory {args.memory_mb} MiB is too little; Python and NumPy alone need about 100 MiB, give at least 256")
     if args.assignment is None:  # chosen by the API from the classes, once known to be unambiguous; `check` prints its note
         try:
             chosen = choose_assignment(args.path)[1]
@@ -408,20 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         from grading.reports.terminal import print_summary
 
-        report = check(args.path, args.assignment, seed=args.seed, max_examples=args.max_examples)
+        report = check(args.path, settings=_settings(args))
         print_summary(report)
         return 0 if report.all_passed else 1
-    report = grade(
-        args.path,
-        args.assignment,
-        out=args.out,
-        seed=args.seed,
-        max_examples=args.max_examples,
-        timeout=args.timeout,
-        memory_mb=args.memory,
-        secret=args.seed_file,
-        realistic=args.realistic,
-    )
+    report = grade(args.path, settings=_settings(args), out=args.out)
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
     from grading.reports.wording import bonus_points, score_text  # noqa: PLC0415
 
@@ -460,17 +324,11 @@ def _batch_command(args) -> int:
 
             result = batch(
                 args.path,
-                args.assignment,
+                settings=_settings(args),
                 out=args.out,
                 jobs=args.jobs,
                 force=args.force,
-                seed=args.seed,
-                max_examples=args.max_examples,
-                timeout=args.timeout,
-                memory_mb=args.memory,
                 on_done=on_done,
-                secret=args.seed_file,
-                realistic=args.realistic,
                 allow_unisolated=args.allow_unisolated,
             )
     except Interrupted as stop:

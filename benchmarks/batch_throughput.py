@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assignments.dic_sprint22.mistakes import MISTAKES  # noqa: E402
+from grading.api import Settings  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "dic_sprint22"
 MIX = [
@@ -90,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=100)
     args = parser.parse_args()
-    print(f"{args.count} submissions, 100 examples per property, torch parity on, cold process")
+    print(f"{args.count} submissions, {Settings().max_examples} examples per property, torch parity on, cold process")
     print("| cohort | jobs | seconds | submissions / s | CPU s per submission |")
     print("|---|---:|---:|---:|---:|")
     for label, make in ((f"{len(MIX)}-fixture mix", cohort), ("every bug new", cohort_of_new_bugs)):

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 import assignments  # noqa: E402
 from checks.property import Runs  # noqa: E402
 from grading import diagnose, load, score  # noqa: E402
+from grading.api import Settings  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 BUILDERS = {"SimpleRNN": "with_mistakes", "LSTM": "lstm_with_mistakes", "GRU": "gru_with_mistakes"}
@@ -114,10 +115,10 @@ def accuracy(runs: Runs, folder: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=100)
+    parser.add_argument("--max-examples", type=int, default=Settings().max_examples)
     parser.add_argument("--skip-accuracy", action="store_true", help="only the cost (the accuracy grades 50 files)")
     args = parser.parse_args()
-    runs = Runs(seed=0, max_examples=args.max_examples)
+    runs = Settings(max_examples=args.max_examples).runs()
     with tempfile.TemporaryDirectory() as tmp:
         cost(runs, Path(tmp))
         if not args.skip_accuracy:

@@ -40,8 +40,8 @@ def stages() -> list[tuple[str, float]]:
     found = []
     started = time.perf_counter()
     import assignments  # noqa: PLC0415 - timing the import is the point
-    from checks.property import Runs  # noqa: PLC0415
     from grading import load, score, torch_oracle  # noqa: PLC0415
+    from grading.api import Settings  # noqa: PLC0415
 
     spec = assignments.get("dic-sprint22")
     found.append(("import the grader (numpy, hypothesis, nbformat, the reference)", time.perf_counter() - started))
@@ -57,13 +57,14 @@ def stages() -> list[tuple[str, float]]:
         waited[0] += time.perf_counter() - began
 
     torch_oracle.TorchOracle.ready = timed_ready
+    runs = Settings().runs()  # grade's: the default seed and examples
     began = time.perf_counter()
-    score.score(spec, submission, runs=Runs(0, 100))
+    score.score(spec, submission, runs=runs)
     total = time.perf_counter() - began
     found.append(("score(): start the worker, load, every check (torch importing in its own process meanwhile)", total))
     found.append(("of which waiting for torch to be ready before the parity checks", waited[0]))
     began = time.perf_counter()
-    score.score(spec, submission, runs=Runs(0, 100), use_torch=False)
+    score.score(spec, submission, runs=runs, use_torch=False)
     found.append(("score() again without the torch checks (cases already drawn)", time.perf_counter() - began))
     torch = subprocess.run(
         [sys.executable, "-c", "import time; t = time.perf_counter(); import torch; print(time.perf_counter() - t)"],

@@ -26,10 +26,10 @@ import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reference import gru, layout, lstm, rnn  # noqa: E402
+from reference import layout  # noqa: E402
+from reference.cells import CELLS  # noqa: E402
 
 SIZES = [(4, 10, 8, 16), (32, 50, 32, 64), (64, 100, 128, 256)]
-MODELS = {"rnn": (rnn, torch.nn.RNN), "lstm": (lstm, torch.nn.LSTM), "gru": (gru, torch.nn.GRU)}
 
 
 def median_seconds(fn, repeats: int) -> float:
@@ -43,17 +43,17 @@ def median_seconds(fn, repeats: int) -> float:
 
 
 def bench(kind: str, N: int, T: int, D: int, H: int, repeats: int) -> tuple[float, float]:
-    module, torch_cls = MODELS[kind]
+    cell = CELLS[kind]
     rng = np.random.default_rng(0)
-    params = module.init_params(D, H, rng)
+    params = cell.init_params(D, H, rng)
     x = rng.standard_normal((N, T, D))
     dhs = rng.standard_normal((N, T, H))
 
     def reference() -> None:
-        hs, cache = module.forward(x, params)
-        module.backward(dhs, cache)
+        hs, cache = cell.forward(x, params)
+        cell.backward(dhs, cache)
 
-    net = torch_cls(D, H, batch_first=True, dtype=torch.float64)
+    net = getattr(torch.nn, cell.torch_module)(D, H, batch_first=True, dtype=torch.float64)
     net.load_state_dict({k: torch.from_numpy(v) for k, v in layout.to_torch([params], kind=kind).items()})
     x_t = torch.from_numpy(x).requires_grad_(True)
     dhs_t = torch.from_numpy(dhs)
@@ -76,7 +76,7 @@ def main() -> None:
     print()
     print("| model | N, T, D, H | reference ms | torch ms | reference / torch |")
     print("|---|---|---:|---:|---:|")
-    for kind in MODELS:
+    for kind in CELLS:
         for size in SIZES:
             ref, tor = bench(kind, *size, repeats=args.repeats)
             print(f"| {kind} | {', '.join(map(str, size))} | {ref * 1e3:.2f} | {tor * 1e3:.2f} | {ref / tor:.2f} |")

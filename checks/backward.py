@@ -12,11 +12,11 @@ import functools
 
 import numpy as np
 
-from checks import layer
+from checks import gradcheck, layer
 from checks.layer import SEQUENCE, Context
 from checks.memo import remembered
 from checks.property import CheckFailed, Property
-from checks.session import Call
+from checks.session import Call, Done
 
 
 def _property(ctx: Context, body, untested=None) -> Property:
@@ -25,21 +25,17 @@ def _property(ctx: Context, body, untested=None) -> Property:
 
 
 def _backward_script(ctx: Context, case) -> list:
-    """Construct, forward, backward, read the gradients."""
-    return layer.remembered_script(
-        case,
-        ("backward", id(ctx.contract), ctx.style),
-        lambda: [
-            *layer.forward_script(ctx.contract, case),
-            Call("backward", (layer.upstream(case, ctx.style),)),
-            layer.get_grads(ctx.contract),
-        ],
-    )
+    """Construct, forward, backward, read the gradients: replies named "forward", "backward" and "grads"."""
+    return [
+        *layer.forward_script(ctx.contract, case),
+        Call("backward", (layer.upstream(case, ctx.style),), name="backward"),
+        layer.get_grads(ctx.contract),
+    ]
 
 
-def _received(ctx: Context, case, done, name: str):
+def _received(ctx: Context, case, done: dict[str, Done], name: str):
     """The student's gradient ``name`` from a completed backward script: dX is returned, the rest stored."""
-    value = done[3].value if name == "dX" else done[4].values[name]
+    value = done["backward"].value if name == "dX" else done["grads"].values[name]
     shape = case.x.shape if name == "dX" else case.params[ctx.contract.grads[name]].shape
     where = "backward's return value (dX)" if name == "dX" else f"self.{name} after backward"
     hint = ctx.contract.hint(name)
@@ -54,8 +50,7 @@ def gradient(name: str):
 
     def check(ctx: Context) -> Property:
         def body(case):
-            script = _backward_script(ctx, case)
-            done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
+            done = layer.run(ctx, _backward_script(ctx, case), case)
             value, received, warnings = _received(ctx, case, done, name)
             expected = layer.expected_backward(ctx.contract, case, ctx.style)[name]
             layer.require_close(name, expected, received, value, case, ctx.contract.hint(name))
@@ -73,8 +68,7 @@ def matches_torch(ctx: Context) -> Property:
     contract = ctx.contract
 
     def body(case):
-        script = _backward_script(ctx, case)
-        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
+        done = layer.run(ctx, _backward_script(ctx, case), case)
         dout = case.dhs if ctx.style == SEQUENCE else np.zeros_like(case.dhs)
         if ctx.style != SEQUENCE:
             dout[:, -1] = case.dhs[:, -1]
@@ -122,7 +116,7 @@ def own_forward(ctx: Context) -> Property:
     """
     contract = ctx.contract
     targets = ("dX", *contract.grads)
-    compared = [0]  # directions along which forward moved and was compared, over every case
+    compared = 0  # directions along which forward moved and was compared, over every case
 
     def shape_of(case, target):
         return case.x.shape if target == "dX" else case.params[contract.grads[target]].shape
@@ -134,48 +128,40 @@ def own_forward(ctx: Context) -> Property:
         return case._replace(params={**case.params, key: case.params[key] + step * _direction(case.params[key].shape)})
 
     def forwards(case, eps: float) -> list:
-        """New, Set, forward for each target and sign: the forward is every third operation."""
+        """New, Set, forward for each target and sign, the forward's reply named "dWx +", "dWx -", ..."""
         return [
             op
             for t in targets
-            for sign in (1, -1)
+            for sign, name in ((1, "+"), (-1, "-"))
             for op in (
                 *layer.construct(contract, perturbed(case, t, sign * eps)),
-                layer.forward_call(contract, perturbed(case, t, sign * eps)),
+                layer.forward_call(contract, perturbed(case, t, sign * eps), name=f"{t} {name}"),
             )
         ]
 
-    def outputs(case, done, start: int, shape) -> list:
-        return [layer.numeric(done[start + 3 * k + 2].value, "forward's output", shape, case, "")[0] for k in range(2 * len(targets))]
-
-    def script_for(case, eps: float, with_backward: bool) -> list:
-        """The backward script (if asked) and the perturbed forwards; the perturbed cases are built once."""
-        return layer.remembered_script(
-            case,
-            ("own forward", id(contract), ctx.style, eps, with_backward),
-            lambda: [*(_backward_script(ctx, case) if with_backward else ()), *forwards(case, eps)],
-        )
+    def moved(case, done, target: str, shape) -> tuple:
+        """forward's outputs with the target moved by +ε and by -ε along its direction."""
+        return tuple(layer.numeric(done[f"{target} {sign}"].value, "forward's output", shape, case, "")[0] for sign in "+-")
 
     def body(case):
-        script = script_for(case, EPS, True)
-        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
+        nonlocal compared
+        done = layer.run(ctx, [*_backward_script(ctx, case), *forwards(case, EPS)], case)
         dH = layer.upstream(case, ctx.style)
-        base, warnings = layer.numeric(done[2].value, "forward's output", dH.shape, case, "")
-        loose = done[2].value.dtype in ("float32", "float16")
-        eps, moved = EPS, outputs(case, done, 5, dH.shape)
+        base, warnings = layer.numeric(done["forward"].value, "forward's output", dH.shape, case, "")
+        loose = done["forward"].value.dtype in ("float32", "float16")
+        eps, outputs = EPS, done
         if loose:
-            eps, script = EPS_FLOAT32, script_for(case, EPS_FLOAT32, False)
-            moved = outputs(case, layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style), 0, dH.shape)
+            eps, outputs = EPS_FLOAT32, layer.run(ctx, forwards(case, EPS_FLOAT32), case)
         rtol, atol = (1e-2, 1e-3) if loose else (1e-5, 1e-7)
-        for i, target in enumerate(targets):
+        for target in targets:
             value, grad, found = _received(ctx, case, done, target)
             warnings += found
-            plus, minus = moved[2 * i], moved[2 * i + 1]
-            right, left = float(np.vdot(dH, plus - base)) / eps, float(np.vdot(dH, base - minus)) / eps
-            if abs(right - left) > (1e-1 if loose else 1e-3) * max(abs(right), abs(left)) + 100 * atol:
+            plus, minus = moved(case, outputs, target, dH.shape)
+            difference = gradcheck.along([dH], [base], [plus], [minus], eps=eps)
+            if difference.kinked(1e-1 if loose else 1e-3, 100 * atol):
                 continue  # forward has a kink here along this direction (a ReLU at 0): no derivative to compare with
-            numeric, analytic = (right + left) / 2, float(np.vdot(grad, _direction(shape_of(case, target))))
-            compared[0] += abs(numeric) > 10 * atol  # where forward does not move, a backward of zeros would pass too
+            numeric, analytic = difference.centred, float(np.vdot(grad, _direction(shape_of(case, target))))
+            compared += abs(numeric) > 10 * atol  # where forward does not move, a backward of zeros would pass too
             if abs(numeric - analytic) > rtol * max(abs(numeric), abs(analytic)) + atol:
                 raise CheckFailed(
                     f"{target} does not match your own forward: along a fixed random direction, backward gives "
@@ -187,7 +173,7 @@ def own_forward(ctx: Context) -> Property:
         return warnings
 
     def untested() -> CheckFailed | None:
-        if compared[0]:
+        if compared:
             return None
         return CheckFailed(
             "nothing could be compared: on every case and along every direction, forward either did not change or had a "

@@ -47,13 +47,12 @@ def _one_run(ctx: Context, case: CellCase, weights, states, expected: np.ndarray
     """The failure of forward's last h on ``case`` against ``expected``, or None (its warnings added to ``warnings``)."""
     contract = ctx.contract
     N, T, D = case.x.shape
-    script = [New(contract.cls, (D, expected.shape[-1])), Set(weights), Call("forward", (case.x,), states)]
-    replies = ctx.session.run(script)
+    script = [New(contract.cls, (D, expected.shape[-1])), Set(weights), Call("forward", (case.x,), states, name="forward")]
     described = layer.describe_case(contract, case, ctx.style)
     try:
-        done = layer.completed(replies, len(script), contract, case, ctx.style)
-        style = ctx.style if ctx.style_known else layer.answered_style(done[2].value, case)
-        received, found = layer.numeric(done[2].value, "forward's output", layer.output_shape(case, style), case, "")
+        answer = layer.run(ctx, script, case)["forward"]
+        style = ctx.style if ctx.style_known else layer.answered_style(answer.value, case)
+        received, found = layer.numeric(answer.value, "forward's output", layer.output_shape(case, style), case, "")
     except CheckFailed as failure:
         return Outcome(failure.status, failure.message, described, failure.hint)
     warnings += found

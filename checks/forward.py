@@ -15,7 +15,7 @@ from checks.layer import SEQUENCE, Context
 from checks.memo import remembered
 from checks.property import CheckFailed, Property
 from checks.compare import compare
-from checks.session import Get, Raised, Set
+from checks.session import Done, Get, Raised, Set, named
 
 SHAPE_HINT = "forward returns every hidden state, (batch, n_sequences, n_nodes), or only the last one, (batch, n_nodes)."
 
@@ -29,22 +29,20 @@ def _property(ctx: Context, body, *, with_states: bool) -> Property:
     return layer.layer_property(ctx, run)
 
 
-def _style(ctx: Context, case, done, index: int = 2) -> str:
+def _style(ctx: Context, case, answer: Done) -> str:
     """The return style to hold this answer to: the probed one, or, when probing could not tell, the answer's own."""
-    return ctx.style if ctx.style_known else layer.answered_style(done[index].value, case)
+    return ctx.style if ctx.style_known else layer.answered_style(answer.value, case)
 
 
-def _output(ctx: Context, case, done, index: int, what: str = "forward's output"):
-    return layer.numeric(done[index].value, what, layer.output_shape(case, _style(ctx, case, done, index)), case, SHAPE_HINT)
+def _output(ctx: Context, case, answer: Done, what: str = "forward's output"):
+    return layer.numeric(answer.value, what, layer.output_shape(case, _style(ctx, case, answer)), case, SHAPE_HINT)
 
 
 def shape(ctx: Context) -> Property:
     """forward runs and returns an array of the shape its return style promises."""
 
     def body(case):
-        script = layer.forward_script(ctx.contract, case)
-        done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
-        return _output(ctx, case, done, 2)[1]
+        return _output(ctx, case, layer.run(ctx, layer.forward_script(ctx.contract, case), case)["forward"])[1]
 
     return _property(ctx, body, with_states=False)
 
@@ -53,15 +51,19 @@ def values(ctx: Context) -> Property:
     """forward, given no initial states, equals the reference started from zeros."""
 
     def body(case):
-        script = layer.forward_script(ctx.contract, case)
-        done = layer.completed(ctx.session.run(script), len(script), ctx.contract, case, ctx.style)
-        received, warnings = _output(ctx, case, done, 2)
-        style = _style(ctx, case, done)
-        expected = layer.expected_forward(ctx.contract, case, style)
-        layer.require_close("h" if style == SEQUENCE else "last h", expected, received, done[2].value, case, ctx.contract.hint("values"))
-        return warnings
+        return _require_reference(ctx, case, "values")
 
     return _property(ctx, body, with_states=False)
+
+
+def _require_reference(ctx: Context, case, topic: str) -> list[str]:
+    """forward on the case equals the reference's; else CheckFailed with the contract's hint on ``topic``."""
+    answer = layer.run(ctx, layer.forward_script(ctx.contract, case), case)["forward"]
+    received, warnings = _output(ctx, case, answer)
+    style = _style(ctx, case, answer)
+    expected = layer.expected_forward(ctx.contract, case, style)
+    layer.require_close("h" if style == SEQUENCE else "last h", expected, received, answer.value, case, ctx.contract.hint(topic))
+    return warnings
 
 
 def with_initial_state(ctx: Context) -> Property:
@@ -70,16 +72,9 @@ def with_initial_state(ctx: Context) -> Property:
     The only check that passes initial states whether or not forward takes them: a forward without an h0 parameter
     loses this check's points alone.
     """
-    contract = ctx.contract
 
     def body(case):
-        script = layer.forward_script(contract, case)
-        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
-        received, warnings = _output(ctx, case, done, 2)
-        style = _style(ctx, case, done)
-        expected = layer.expected_forward(contract, case, style)
-        layer.require_close("h" if style == SEQUENCE else "last h", expected, received, done[2].value, case, contract.hint("initial_state"))
-        return warnings
+        return _require_reference(ctx, case, "initial_state")
 
     return _property(ctx, body, with_states=True)
 
@@ -96,13 +91,13 @@ def _require_unchanged(case, sent: dict, echoed) -> None:
 
 
 def _other_input(case) -> np.ndarray:
-    """A second X of the case's shape: 0.5 - X, its steps reversed (remembered, so that its scripts are built once)."""
-    return remembered(case, "other input", lambda: 0.5 - case.x[:, ::-1], freeze=False)
+    """A second X of the case's shape: 0.5 - X, its steps reversed."""
+    return 0.5 - case.x[:, ::-1]
 
 
 def _other_weights(case) -> dict:
     """Other weights of the case's shapes: 0.5 - each weight."""
-    return remembered(case, "other weights", lambda: {key: 0.5 - value for key, value in case.params.items()}, freeze=False)
+    return {key: 0.5 - value for key, value in case.params.items()}
 
 
 def repeatable(ctx: Context) -> Property:
@@ -117,48 +112,43 @@ def repeatable(ctx: Context) -> Property:
     contract = ctx.contract
 
     def calls(case):
-        """(operations, [(index of a call, index of a fresh object's answer to it, what came before it)]).
-
-        An index of None stands for the answer of ``layer.forward_script``, which every case runs anyway.
-        """
-        plain = layer.without_states(case)
-        other = plain._replace(x=_other_input(case))
-        other_with_states = case._replace(x=_other_input(case))
-        reweighted = plain._replace(params=_other_weights(case))
+        """(operations, [(the name of a call's reply, the name of a fresh object's answer to it, what came before it)])."""
+        inputs = {
+            "X": layer.without_states(case),
+            "the other X with the states": case._replace(x=_other_input(case)),
+            "the other weights": layer.without_states(case)._replace(params=_other_weights(case)),
+            "the other X": layer.without_states(case)._replace(x=_other_input(case)),
+        }
+        if not ctx.takes_states:
+            del inputs["the other X with the states"]
         ops: list = []
-        fresh: dict[int, int | None] = {id(plain): None}
-        for on in (other_with_states, reweighted, other) if ctx.takes_states else (reweighted, other):
-            ops += [*layer.construct(contract, on), layer.forward_call(contract, on)]
-            fresh[id(on)] = len(ops) - 1
+        for what, on in inputs.items():
+            ops += [*layer.construct(contract, on), layer.forward_call(contract, on, name=f"fresh: {what}")]
         compared = []
 
-        def call(on, before: str) -> None:
-            ops.append(layer.forward_call(contract, on))
-            compared.append((len(ops) - 1, fresh[id(on)], before))
+        def call(what: str, before: str) -> None:
+            ops.append(layer.forward_call(contract, inputs[what], name=f"call {len(compared)}"))
+            compared.append((f"call {len(compared)}", f"fresh: {what}", before))
 
-        ops += layer.construct(contract, plain)
-        call(plain, "the first call on a new object")
+        ops += layer.construct(contract, inputs["X"])
+        call("X", "the first call on a new object")
         if ctx.takes_states:
-            call(other_with_states, "after forward(X), a call with another X and the initial states")
-        call(plain, "forward(X) again, after " + ("a call with the initial states" if ctx.takes_states else "a call with another X"))
-        ops.append(Set(contract.student_weights(reweighted.params)))
-        call(reweighted, "forward(X) after other weights were set on the same object")
-        ops += layer.construct(contract, plain)
-        call(other, "a second object's first call, with another X, after the first object's calls")
-        call(plain, "forward(X) on that second object, after its call with another X")
+            call("the other X with the states", "after forward(X), a call with another X and the initial states")
+        call("X", "forward(X) again, after " + ("a call with the initial states" if ctx.takes_states else "a call with another X"))
+        ops.append(Set(contract.student_weights(inputs["the other weights"].params)))
+        call("the other weights", "forward(X) after other weights were set on the same object")
+        ops += layer.construct(contract, inputs["X"])
+        call("the other X", "a second object's first call, with another X, after the first object's calls")
+        call("X", "forward(X) on that second object, after its call with another X")
         return ops, compared
 
     def body(case):
-        ops, compared = remembered(case, ("history", id(contract), ctx.takes_states), lambda: calls(case), freeze=False)
-        done = layer.completed(ctx.session.run(ops), len(ops), contract, case, ctx.style)
-        first = layer.forward_script(contract, layer.without_states(case))
-        first_done = layer.completed(ctx.session.run(first), len(first), contract, case, ctx.style)
+        ops, compared = calls(case)
+        done = layer.run(ctx, ops, case)
         warnings: list[str] = []
-        for index, fresh, before in compared:
-            expected, found = _output(
-                ctx, case, first_done if fresh is None else done, 2 if fresh is None else fresh, "a fresh object's output"
-            )
-            received, _ = _output(ctx, case, done, index, "the call's output")
+        for call, fresh, before in compared:
+            expected, found = _output(ctx, case, done[fresh], "a fresh object's output")
+            received, _ = _output(ctx, case, done[call], "the call's output")
             warnings += found
             mismatch = compare("output", expected, received, atol=0, rtol=1e-12)
             if mismatch is not None:
@@ -179,13 +169,18 @@ def keeps_inputs(ctx: Context) -> Property:
     with them when forward takes them (a call with them that raises is the initial-state check's to report)."""
     contract = ctx.contract
 
-    def echoed(case) -> list:
-        return [*layer.construct(contract, case), layer.forward_call(contract, case, echo=True), Get(tuple(contract.weights))]
+    def echoed(case, called: str) -> list:
+        """Construct, forward echoing its arguments (named ``called``), read the weights (named "weights after " ``called``)."""
+        return [
+            *layer.construct(contract, case),
+            layer.forward_call(contract, case, echo=True, name=called),
+            Get(tuple(contract.weights), name=f"weights after {called}"),
+        ]
 
-    def require_kept(case, done) -> None:
-        _require_unchanged(case, {"X": case.x, **layer.state_kwargs(contract, case)}, done[2].echoed)
+    def require_kept(case, done, called: str) -> None:
+        _require_unchanged(case, {"X": case.x, **layer.state_kwargs(contract, case)}, done[called].echoed)
         weights = contract.student_weights(case.params)
-        for name, value in done[3].values.items():
+        for name, value in done[f"weights after {called}"].values.items():
             if value.array is None or value.array.shape != weights[name].shape or not np.array_equal(value.array, weights[name]):
                 raise CheckFailed(
                     f"forward changed self.{name}",
@@ -195,13 +190,12 @@ def keeps_inputs(ctx: Context) -> Property:
 
     def body(case):
         plain = layer.without_states(case)
-        script = layer.remembered_script(
-            case, ("echoed forwards", id(contract), ctx.takes_states), lambda: echoed(plain) + (echoed(case) if ctx.takes_states else [])
-        )
-        replies = ctx.session.run(script)
-        require_kept(plain, layer.completed(replies[:4], 4, contract, plain, ctx.style))
-        if ctx.takes_states and len(replies) == 8 and not any(isinstance(reply, Raised) for reply in replies):
-            require_kept(case, replies[4:])  # a call with the states that raises is the initial-state check's to report
+        without, with_states = echoed(plain, "forward(X)"), echoed(case, "forward(X, states)") if ctx.takes_states else []
+        replies = ctx.session.run(without + with_states)
+        require_kept(plain, layer.completed(replies[: len(without)], without, contract, plain), "forward(X)")
+        if with_states and len(replies) == len(without + with_states) and not any(isinstance(reply, Raised) for reply in replies):
+            # (a call with the states that raises is the initial-state check's to report)
+            require_kept(case, named(without + with_states, replies), "forward(X, states)")
         return ()
 
     return _property(ctx, body, with_states=True)
@@ -212,14 +206,13 @@ def matches_torch(ctx: Context) -> Property:
     contract = ctx.contract
 
     def body(case):
-        script = layer.forward_script(contract, case)
-        done = layer.completed(ctx.session.run(script), len(script), contract, case, ctx.style)
-        received, warnings = _output(ctx, case, done, 2)
+        answer = layer.run(ctx, layer.forward_script(contract, case), case)["forward"]
+        received, warnings = _output(ctx, case, answer)
         out = remembered(
             case, ("torch forward", contract.kind), lambda: ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=None).out
         )
-        expected = out if _style(ctx, case, done) == SEQUENCE else out[:, -1]
-        layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, done[2].value, case, contract.hint("values"))
+        expected = out if _style(ctx, case, answer) == SEQUENCE else out[:, -1]
+        layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, answer.value, case, contract.hint("values"))
         return warnings
 
     return _property(ctx, body, with_states=False)

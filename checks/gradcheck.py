@@ -1,4 +1,4 @@
-"""The one finite-difference helper: centred differences of a scalar loss.
+"""The one finite-difference module: differences of a scalar loss, per entry or along a direction.
 
 For outputs y_j(θ) and upstream gradients u_j, the loss is L = Σ_j u_j · y_j
 and, for each entry θ_i,
@@ -7,18 +7,49 @@ and, for each entry θ_i,
 
 Differences are taken per output entry before the weighted sum, so rounding
 scales with each y_j rather than with L; and the step is divided by the
-difference of the perturbed values as stored, not by 2ε.
+difference of the perturbed values as stored, not by 2ε. ``numerical_gradient``
+takes them entry by entry (the reference's tests); ``along`` takes them along
+one direction V, ⟨dL/dθ, V⟩, from outputs computed elsewhere (a student's
+forward in the worker: ``checks.backward.own_forward``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 Array = npt.NDArray[np.float64]
 Outputs = Sequence[Array | None]
+
+
+def _weighted_difference(upstream: Outputs, high: Outputs, low: Outputs) -> float:
+    """Σ_j u_j · (high_j - low_j), over the outputs whose upstream gradient is given."""
+    return float(sum(np.vdot(u, h - lo) for u, h, lo in zip(upstream, high, low) if u is not None))
+
+
+class Along(NamedTuple):
+    """Differences of L along one direction: one-sided ``right`` = (L(θ+εV) - L(θ))/ε and ``left`` = (L(θ) - L(θ-εV))/ε,
+    and the centred one, their mean."""
+
+    right: float
+    left: float
+
+    @property
+    def centred(self) -> float:
+        return (self.right + self.left) / 2
+
+    def kinked(self, rtol: float, atol: float) -> bool:
+        """Whether the one-sided differences disagree beyond ``rtol`` (relative) and ``atol``: L has no derivative here
+        along V (a ReLU at exactly 0), and nothing should be compared with it."""
+        return abs(self.right - self.left) > rtol * max(abs(self.right), abs(self.left)) + atol
+
+
+def along(upstream: Outputs, base: Outputs, plus: Outputs, minus: Outputs, *, eps: float) -> Along:
+    """⟨dL/dθ, V⟩ by differences, from the outputs at θ (``base``), θ + εV (``plus``) and θ - εV (``minus``)."""
+    return Along(_weighted_difference(upstream, plus, base) / eps, _weighted_difference(upstream, base, minus) / eps)
 
 
 def numerical_gradient(f: Callable[[], Outputs], theta: Array, upstream: Outputs, *, eps: float = 1e-6) -> Array:
@@ -31,7 +62,6 @@ def numerical_gradient(f: Callable[[], Outputs], theta: Array, upstream: Outputs
     """
     if theta.dtype != np.float64 or not theta.flags.writeable:
         raise ValueError(f"theta must be a writeable float64 array; got dtype {theta.dtype}, writeable={theta.flags.writeable}")
-    pairs = [k for k, u in enumerate(upstream) if u is not None]
     flat = theta.reshape(-1)
     if not np.shares_memory(flat, theta):
         raise ValueError("theta must be contiguous so that it can be perturbed in place")
@@ -45,7 +75,7 @@ def numerical_gradient(f: Callable[[], Outputs], theta: Array, upstream: Outputs
         minus = f()
         step = high - flat[i]
         flat[i] = old
-        grad[i] = sum(np.vdot(upstream[k], plus[k] - minus[k]) for k in pairs) / step
+        grad[i] = _weighted_difference(upstream, plus, minus) / step
     return grad.reshape(theta.shape)
 
 

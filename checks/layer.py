@@ -12,8 +12,9 @@ attributes map onto the reference's params. Checks construct the class with
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -22,10 +23,11 @@ from hypothesis import strategies as st
 from checks import strategies
 from checks.compare import compare
 from checks.memo import remembered
-from checks.property import CheckFailed, Property
-from checks.session import Call, Done, Get, New, Raised, Recorder, Reply, Set, Value
+from checks.property import CheckFailed, Property, Runs
+from checks.session import Call, Done, Get, New, Op, Raised, Recorder, Reply, Set, Value, named
 from checks.strategies import CellCase
 from reference import stacked
+from reference.cells import CELLS
 
 Array = npt.NDArray[np.float64]
 
@@ -104,14 +106,14 @@ def explicit_cases(contract: LayerContract, *, seed: int, with_states: bool = Tr
     rng = np.random.default_rng(seed)
     cases = []
     for N, T, D, H in EXPLICIT_DIMS:
-        params = {k: rng.uniform(-1, 1, shape) for k, shape in stacked.CELLS[contract.kind].param_shapes(D, H).items()}
-        lstm = contract.kind == "lstm"
+        cell = CELLS[contract.kind]
+        params = {k: rng.uniform(-1, 1, shape) for k, shape in cell.param_shapes(D, H).items()}
         cases.append(
             CellCase(
                 x=rng.uniform(-1, 1, (N, T, D)),
                 params=params,
                 h0=rng.uniform(-1, 1, (N, H)) if with_states else None,
-                c0=rng.uniform(-1, 1, (N, H)) if with_states and lstm else None,
+                c0=rng.uniform(-1, 1, (N, H)) if with_states and cell.has_cell_state else None,
                 dhs=rng.uniform(-1, 1, (N, T, H)),
                 dc_last=None,
             )
@@ -134,8 +136,8 @@ def construct(contract: LayerContract, case: CellCase) -> list:
 
 
 def without_states(case: CellCase) -> CellCase:
-    """The case with h0 (and c0) not passed: the same object every time for the same case, so that what is computed from it is remembered."""
-    return remembered(case, "without states", lambda: case._replace(h0=None, c0=None), freeze=False)
+    """The case with h0 (and c0) not passed."""
+    return case._replace(h0=None, c0=None)
 
 
 def state_kwargs(contract: LayerContract, case: CellCase) -> dict[str, Array]:
@@ -144,23 +146,14 @@ def state_kwargs(contract: LayerContract, case: CellCase) -> dict[str, Array]:
     return {name: given[name] for name in contract.states if given.get(name) is not None}
 
 
-def forward_call(contract: LayerContract, case: CellCase, *, echo: bool = False) -> Call:
-    return Call("forward", (case.x,), state_kwargs(contract, case), echo=echo)
-
-
-def remembered_script(case: CellCase, key: tuple, build: Callable[[], list]) -> list:
-    """``build()`` once per case and ``key`` (naming the check's script, the contract's id and anything else it depends on).
-
-    The same list every time means its wire frame is encoded once
-    (``grading.worker.script_frame``) and the worker session answers a repeat
-    at once, for every check and every submission of the process.
-    """
-    return remembered(case, ("script", *key), build, freeze=False)
+def forward_call(contract: LayerContract, case: CellCase, *, echo: bool = False, name: str = "forward") -> Call:
+    """forward on the case's X and the states it gives; its reply is read by ``name``."""
+    return Call("forward", (case.x,), state_kwargs(contract, case), echo=echo, name=name)
 
 
 def forward_script(contract: LayerContract, case: CellCase) -> list:
-    """Construct, set the weights, call forward."""
-    return remembered_script(case, ("forward", id(contract)), lambda: [*construct(contract, case), forward_call(contract, case)])
+    """Construct, set the weights, call forward (its reply named "forward")."""
+    return [*construct(contract, case), forward_call(contract, case)]
 
 
 def expected_forward(contract: LayerContract, case: CellCase, style: str) -> Array:
@@ -255,14 +248,19 @@ def hint_for(raised: Raised, contract: LayerContract) -> str:
     return f"Run the case above through your {raised.op} by hand and read the traceback."
 
 
-def completed(replies: list[Reply], expected_count: int, contract: LayerContract, case: CellCase, style: str) -> list[Done]:
-    """The replies, or CheckFailed (status error) naming the operation that raised."""
+def completed(replies: list[Reply], script: list[Op], contract: LayerContract, case: CellCase) -> dict[str, Done]:
+    """The replies of the script's named operations, by name; or CheckFailed (status error) naming the operation that raised."""
     for reply in replies:
         if isinstance(reply, Raised):
             raise CheckFailed(reply.describe(), case=case, hint=hint_for(reply, contract), status="error")
-    if len(replies) < expected_count:
+    if len(replies) < len(script):
         raise CheckFailed("the worker answered fewer operations than it was sent", case=case, status="error")
-    return replies  # type: ignore[return-value]
+    return named(script, replies)  # type: ignore[return-value]
+
+
+def run(ctx: Context, script: list[Op], case: CellCase) -> dict[str, Done]:
+    """Run ``script`` for ``case`` in the worker: its named replies, every operation having finished (``completed``)."""
+    return completed(ctx.session.run(script), script, ctx.contract, case)
 
 
 def numeric(value: Value, what: str, shape: tuple[int, ...], case: CellCase, hint: str) -> tuple[Array, list[str]]:
@@ -295,24 +293,35 @@ def require_close(name: str, expected: Array, received: Array, value: Value, cas
 
 
 def get_grads(contract: LayerContract) -> Get:
-    return Get(tuple(contract.grads))
+    """Read the stored gradients (the reply named "grads")."""
+    return Get(tuple(contract.grads), name="grads")
+
+
+class TorchRunner(Protocol):
+    """Where torch's answers come from: ``checks.torch_parity.run`` (``grading.torch_oracle`` runs it in a process of its own)."""
+
+    def run(self, x: Array, cells: list, **options: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
 class Context:
-    """Everything a layer check needs: where to run, what to expect, and how many cases."""
+    """Everything a layer check needs: where to run, what to expect, and how many cases.
 
-    session: object  # checks.session.Session
+    ``session`` is a Recorder, so that every check's scripts can be recorded for the diagnosis: wrap a plain session
+    as ``Recorder(session)``.
+    """
+
+    session: Recorder
     contract: LayerContract
     style: str
-    runs: object  # checks.property.Runs
-    torch: object = None  # where torch's answers come from (an object with torch_parity.run as .run); None: torch in this process
+    runs: Runs
+    torch: TorchRunner | None = None  # None: torch in this process
     style_known: bool = True  # False when probing forward could not tell its style: forward's checks then read it from each answer
     takes_states: bool = True  # whether forward takes h0 (and c0) by keyword: only then do checks other than the initial state's pass them
 
     def __post_init__(self) -> None:
-        if not isinstance(self.session, Recorder):  # every check's scripts can be recorded for the diagnosis
-            object.__setattr__(self, "session", Recorder(self.session))
+        if not isinstance(self.session, Recorder):
+            raise TypeError(f"Context needs a Recorder, not a {type(self.session).__name__}: pass Recorder(session)")
 
     def torch_run(self, *args, **options):
         """``checks.torch_parity.run`` on the oracle given, or in this process (importing torch on first use)."""
@@ -338,12 +347,10 @@ def layer_property(ctx: Context, body, *, upstream: bool = False, untested=None)
     return Property(
         case_strategy(contract.kind, ctx.runs.realistic),
         body,
-        # The same case objects for every check and submission, so that what is computed from them is remembered.
-        explicit=remembered(
-            contract, ("explicit cases", ctx.runs.seed), lambda: explicit_cases(contract, seed=ctx.runs.seed), freeze=False
-        ),
+        explicit=explicit_cases(contract, seed=ctx.runs.seed),
         describe=lambda case: describe_case(contract, case, style, with_upstream=upstream),
         size=size,
         transcript=transcript,
         untested=untested,
+        cases=("cells", contract.kind, ctx.runs.realistic),
     )

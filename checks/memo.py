@@ -1,23 +1,25 @@
-"""Expected values remembered per case, so that each is computed once per process, not once per check and submission.
+"""Expected values remembered per case, by the case's value, so that each is computed once per process.
 
-A problem's checks sweep the same drawn cases, and a batch's grading process
-replays the very same case objects for every submission it grades
-(``checks.property``). The reference's forward and gradients, and torch's,
-depend on nothing but the case, so four gradient checks of one submission, and
-the next hundred submissions, can share one computation:
+A problem's checks sweep the same drawn cases, and every submission of a batch
+is graded on the same cases (the same seed draws the same cases). The
+reference's forward and gradients, and torch's, depend on nothing but the
+case's arrays, so four gradient checks of one submission, and the next hundred
+submissions, can share one computation:
 
     expected = remembered(case, ("backward", kind, style), lambda: compute(case))
 
-Entries are keyed by the case object itself (held, so its id cannot be reused)
-and a key naming what was computed; arrays handed out are read-only, so no
-caller can spoil them for the next. At most ``SIZE`` entries are kept, the
-least recently used going first: the cases met while shrinking pass through.
+The key is the case's content (``digest``: every array's dtype, shape and
+bytes) and a key naming what was computed, never an object's identity; arrays
+handed out are read-only, so no caller can spoil them for the next. At most
+``SIZE`` entries are kept, the least recently used going first: the cases met
+while shrinking pass through. This is the grader's one cache of values.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, TypeVar
 
 import numpy as np
@@ -26,7 +28,36 @@ T = TypeVar("T")
 SIZE = 32768
 """Enough for every case a grading draws or shrinks, with what each needs (a few KiB), in every assignment."""
 
-_store: OrderedDict[tuple[int, Hashable], tuple[Any, Any]] = OrderedDict()
+_store: OrderedDict[tuple[bytes, Hashable], Any] = OrderedDict()
+
+
+def digest(value: Any) -> bytes:
+    """A digest of ``value``'s content: arrays by dtype, shape and bytes; mappings by sorted key; sequences in order."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def feed(item: Any) -> None:
+        if isinstance(item, bytes):
+            h.update(b"b%d:" % len(item))
+            h.update(item)
+        elif isinstance(item, np.ndarray):
+            h.update(f"a{item.dtype.str}{item.shape}".encode())
+            h.update(np.ascontiguousarray(item).tobytes())
+        elif isinstance(item, Mapping):
+            h.update(b"{")
+            for key in sorted(item):
+                h.update(repr(key).encode())
+                feed(item[key])
+            h.update(b"}")
+        elif isinstance(item, (list, tuple)):
+            h.update(b"(")
+            for each in item:
+                feed(each)
+            h.update(b")")
+        else:
+            h.update(repr(item).encode())
+
+    feed(value)
+    return h.digest()
 
 
 def _read_only(value: Any) -> Any:
@@ -41,21 +72,17 @@ def _read_only(value: Any) -> Any:
     return value
 
 
-def remembered(case: Any, key: Hashable, compute: Callable[[], T], *, freeze: bool = True) -> T:
-    """``compute()`` for this case and key, from memory when it was computed before in this process.
+def remembered(case: Any, key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()`` for this case's content and ``key``, from memory when it was computed before in this process.
 
-    ``freeze`` makes the arrays in the value read-only; a derived case (which
-    shares the case's own arrays) is kept as it is.
+    The value's arrays are made read-only: it is shared by every later caller.
     """
-    slot = (id(case), key)
-    found = _store.get(slot)
-    if found is not None and found[0] is case:
+    slot = (digest(case), key)
+    if slot in _store:
         _store.move_to_end(slot)
-        return found[1]
-    value = compute()
-    if freeze:
-        _read_only(value)
-    _store[slot] = (case, value)
+        return _store[slot]
+    value = _read_only(compute())
+    _store[slot] = value
     if len(_store) > SIZE:
         _store.popitem(last=False)
     return value

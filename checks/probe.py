@@ -13,7 +13,7 @@ import numpy as np
 
 from checks import layer
 from checks.layer import SEQUENCE
-from checks.session import Call, Done, New, Raised, Set, WorkerLost
+from checks.session import Call, Done, New, Raised, Set, WorkerLost, named
 from reference import stacked
 
 PROBE_DIMS = ((2, 4, 2, 3), (1, 4, 3, 3), (1, 2, 1, 1))
@@ -35,23 +35,31 @@ class Probe:
 
 
 def _call_forward(session, contract, dims: tuple[int, int, int, int], rng, *, with_states: bool):
-    """One probe call: (its replies, the words for its input); a WorkerLost learns the input it was on."""
+    """One probe call: (its replies by name, "new" and "forward", the last of them; the words for its input).
+
+    A WorkerLost learns the input it was on."""
     N, T, D, H = dims
     params = {k: rng.uniform(-1, 1, s) for k, s in stacked.CELLS[contract.kind].param_shapes(D, H).items()}
     x = rng.uniform(-1, 1, (N, T, D))
     states = {name: np.zeros((N, H)) for name in contract.states} if with_states else {}
     on = f"X of shape {(N, T, D)}, n_nodes {H}" + (" and zero initial states" if states else "")
     try:
-        return session.run([New(contract.cls, (D, H)), Set(contract.student_weights(params)), Call("forward", (x,), states)]), on
+        script = [
+            New(contract.cls, (D, H), name="new"),
+            Set(contract.student_weights(params)),
+            Call("forward", (x,), states, name="forward"),
+        ]
+        replies = session.run(script)
+        return named(script, replies), replies[-1], on
     except WorkerLost as lost:
         lost.case = f"the grader's call of forward to learn its return style: {on}"
         raise
 
 
-def _answered_shape(replies) -> tuple[int, ...] | None:
-    last = replies[-1]
-    answered = len(replies) == 3 and isinstance(last, Done) and last.value is not None and last.value.array is not None
-    return last.value.array.shape if answered else None
+def _answered_shape(replies: dict) -> tuple[int, ...] | None:
+    answer = replies.get("forward")
+    answered = isinstance(answer, Done) and answer.value is not None and answer.value.array is not None
+    return answer.value.array.shape if answered else None
 
 
 def probe_style(session, contract) -> Probe:
@@ -69,15 +77,14 @@ def probe_style(session, contract) -> Probe:
     tried = ""
     for N, T, D, H in PROBE_DIMS:
         for with_states in (False, True):
-            replies, on = _call_forward(session, contract, (N, T, D, H), rng, with_states=with_states)
-            notes = [r.note for r in replies[:1] if getattr(r, "note", "")] or notes
+            replies, last, on = _call_forward(session, contract, (N, T, D, H), rng, with_states=with_states)
+            notes = [replies["new"].note] if getattr(replies.get("new"), "note", "") else notes
             shape = _answered_shape(replies)
             if shape in ((N, T, H), (N, H)):
                 style = SEQUENCE if shape == (N, T, H) else layer.LAST
                 told = f"{contract.cls}.forward returns {layer.describe_style(style)}; graded that way"
                 takes = with_states or _answered_shape(_call_forward(session, contract, (N, T, D, H), rng, with_states=True)[0]) is not None
                 return Probe(style, "; ".join([*notes, told]), True, takes)
-            last = replies[-1]
             did = last.describe() if isinstance(last, Raised) else f"forward returned {last.value.describe() if last.value else 'nothing'}"
             tried = f"{did}, on {on}"
     told = (

@@ -14,7 +14,8 @@ is reported as the failure; otherwise the loss goes up to the scorer.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,6 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from checks import replay
 from checks.results import ERROR, FAILED, PASSED, Outcome
 from checks.session import WorkerLost
 
@@ -81,6 +81,9 @@ class Property:
     untested: Callable[[], CheckFailed | None] | None = None
     """Asked once every case has passed: a failure when the body, on all of them, could compare nothing (else None),
     so that a check that tested nothing is not a pass."""
+    cases: Hashable = None
+    """What ``strategy`` draws, named by value (``("cells", "rnn", 0.0)``): the cases a seed draws from it are then drawn
+    once per process and swept again by every later sweep (``run_properties``). None: drawn for each sweep."""
 
 
 def _call(prop: Property, case: Any):
@@ -176,36 +179,26 @@ class _Trial:
 
 
 def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
-    """``run_property``, and the failing case it reports (None when it passed).
+    """``run_property``, and the failing case it reports (None when it passed)."""
+    trial = _Trial(prop)
 
-    Hypothesis's search (generation, then shrinking) is remembered by the
-    body's answers (``checks.replay``), so a submission that answers as an
-    earlier one did gets the same cases without Hypothesis's own cost.
-    """
-    trials: list[_Trial] = []
+    def test(case: Any) -> None:
+        trial(case)
 
-    def fresh() -> _Trial:
-        trials.append(_Trial(prop))
-        return trials[-1]
-
-    def hypothesis(test) -> None:
-        _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(test)))()
-
+    search = _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(test)))
     try:
-        replay.search(("search", runs.seed, runs.max_examples, SHRINK_CALLS), prop.strategy, fresh, hypothesis)
+        search()
     except CheckFailed as failure:
-        return _outcome(failure, prop, trials[-1].warnings), failure.case
+        return _outcome(failure, prop, trial.warnings), failure.case
     except _ShrunkEnough:
-        smallest = trials[-1].smallest[0]
-        return _outcome(smallest, prop, trials[-1].warnings), smallest.case
+        smallest = trial.smallest[0]
+        return _outcome(smallest, prop, trial.warnings), smallest.case
     except WorkerLost as lost:
-        trial = trials[-1]
         if trial.smallest:
             stopped = f" (the search for a smaller case stopped: {lost.reason})"
             return _outcome(trial.smallest[0], prop, trial.warnings, stopped, gather=False), trial.smallest[0].case
         raise
     except Flaky as flaky:
-        trial = trials[-1]
         inner = next((e for e in getattr(flaky, "exceptions", ()) if isinstance(e, CheckFailed)), None)
         failure = inner or (trial.smallest[0] if trial.smallest else None)
         text = "the same input gave different answers on different runs; is state kept between calls or objects?"
@@ -215,7 +208,7 @@ def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
         return _outcome(flaky_failure, prop, trial.warnings), failure.case
     except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
         return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it"), None
-    return _explicit(prop, trials[-1].warnings) or _passed(prop, trials[-1].warnings), None
+    return _explicit(prop, trial.warnings) or _passed(prop, trial.warnings), None
 
 
 def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:
@@ -257,19 +250,20 @@ def _lost(lost: WorkerLost, name: str, prop: Property) -> Lost:
     return Lost(lost, name, None if lost.case is None else prop.describe(lost.case))
 
 
-_DRAWN: dict[tuple[int, int, int], tuple[st.SearchStrategy, list]] = {}
-"""The cases a sweep drew, by (id(strategy), seed, count), with the strategy held so that its id is not reused:
-they depend on nothing else, so later sweeps replay them."""
+DRAWN_SWEEPS = 16
+"""Sweeps' cases kept, by what they draw, seed and count (``Property.cases``): one per assignment's case strategy
+and settings in use, a few hundred small cases each."""
+_drawn: OrderedDict[tuple, list] = OrderedDict()
 
 
 def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None = None) -> dict[str, Outcome]:
     """Run properties that share one strategy: one sweep over the drawn cases, then shrink only what failed.
 
     The sweep runs every still-passing body on each case, so a correct
-    submission costs one pass over the cases for all of them. The cases are
-    drawn by Hypothesis once per strategy, seed and count, and replayed by
-    every later sweep in this process (the next problem's, the next
-    submission's in a batch), so that drawing is paid once. Each property that
+    submission costs one pass over the cases for all of them; the same seed
+    draws the same cases for every problem and submission, and properties that
+    name what they draw (``Property.cases``) have them drawn once per process.
+    Each property that
     failed in the sweep then runs alone under Hypothesis, with shrinking, for
     its smallest case. ``shrunk`` carries the cases already shrunk for
     earlier failures of the same strategy (a problem's first round, for its
@@ -282,13 +276,14 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
     warnings: dict[str, set[str]] = {name: set() for name in props}
     failed: dict[str, CheckFailed] = {}
     broken: dict[str, Outcome] = {}
-    running = [""]
+    running = ""
 
     def sweep(case: Any) -> None:
+        nonlocal running
         for name, prop in props.items():
             if name in failed:
                 continue
-            running[0] = name
+            running = name
             try:
                 warnings[name].update(_call(prop, case) or ())
             except CheckFailed as failure:
@@ -297,12 +292,12 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
                 broken[name] = Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it")
                 failed[name] = CheckFailed(str(error))
 
-    strategy = next(iter(props.values())).strategy
-    key = (id(strategy), runs.seed, runs.max_examples)
+    first = next(iter(props.values()))
+    key = (first.cases, runs.seed, runs.max_examples)
     try:
-        if key in _DRAWN:
-            for case in _DRAWN[key][1]:
-                sweep(case)  # outside Hypothesis, which would seed the global generators: the checks never use them
+        if first.cases is not None and key in _drawn:
+            for case in _drawn[key]:
+                sweep(case)  # the very cases Hypothesis drew for this seed, without drawing them again
         else:
             drawn: list = []
 
@@ -310,10 +305,13 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
                 drawn.append(case)
                 sweep(case)
 
-            _settings(runs, (Phase.generate,))(seed(runs.seed)(given(strategy)(record)))()
-            _DRAWN[key] = (strategy, drawn)  # only a complete draw is kept
+            _settings(runs, (Phase.generate,))(seed(runs.seed)(given(first.strategy)(record)))()
+            if first.cases is not None:  # only a complete draw is kept
+                _drawn[key] = drawn
+                while len(_drawn) > DRAWN_SWEEPS:
+                    _drawn.popitem(last=False)
     except WorkerLost as lost:
-        raise _lost(lost, running[0], props[running[0]]) from None
+        raise _lost(lost, running, props[running]) from None
     outcomes = {}
     shrunk = [] if shrunk is None else shrunk  # the smallest cases found so far for this strategy's failures
     for name, prop in props.items():

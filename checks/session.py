@@ -3,10 +3,12 @@
 A check never holds the student's objects. It builds a script, for example
 
     [New("SimpleRNN", (2, 3)), Set({"Wx": Wx, "Wh": Wh, "B": B}),
-     Call("forward", (X,)), Call("backward", (dH,)), Get(("dWx", "dWh", "dB"))]
+     Call("forward", (X,), name="forward"), Call("backward", (dH,), name="backward"),
+     Get(("dWx", "dWh", "dB"), name="grads")]
 
 and a ``Session`` runs it in the worker and returns one reply per operation,
-stopping at the first operation that raises. Replies carry plain values only:
+stopping at the first operation that raises; ``named`` then gives the check
+its replies by the names its steps carry: ``replies["forward"]``. Replies carry plain values only:
 arrays as float64 copies with their original dtype noted, type names, and
 exception texts. A session whose worker dies or runs out of time raises
 ``WorkerLost``, a BaseException so that Hypothesis stops at once instead of
@@ -73,6 +75,7 @@ class New:
 
     cls: str
     args: tuple = ()
+    name: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Set:
     """Set attributes of the current object to copies of these arrays."""
 
     attrs: dict
+    name: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ class Call:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     echo: bool = False
+    name: str = field(default="", kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -97,9 +102,12 @@ class Get:
     """Read attributes of the current object."""
 
     names: tuple
+    name: str = field(default="", kw_only=True)
 
 
 Op = New | Set | Call | Get
+"""Each op may carry a ``name`` ("forward", "grads"): the checks read its reply by that name (``named``), never by
+its place in the script. Names stay on this side of the wall: ``to_wire`` does not send them."""
 
 
 def to_wire(op: Op) -> dict:
@@ -305,6 +313,17 @@ def _answers(op: Op, reply: Done) -> bool:
     if isinstance(op, Get):
         return not returned and set(reply.values) == set(op.names)
     return not returned and not reply.values
+
+
+def named(script: list[Op], replies: list[Reply]) -> dict[str, Reply]:
+    """The replies of ``script``'s named operations, by name (an operation the script never reached has none).
+
+    ValueError when two operations share a name: a check that builds such a script would read the wrong reply.
+    """
+    names = [op.name for op in script if op.name]
+    if len(set(names)) != len(names):
+        raise ValueError(f"a script names two operations alike: {sorted(n for n in set(names) if names.count(n) > 1)}")
+    return {op.name: reply for op, reply in zip(script, replies) if op.name}
 
 
 class WorkerLost(BaseException):

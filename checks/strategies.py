@@ -18,35 +18,10 @@ import numpy.typing as npt
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from reference.stacked import CELLS
+from reference.cells import CELLS
 
 Array = npt.NDArray[np.float64]
 Range = tuple[int, int]
-
-
-def _without_local_constants() -> None:
-    """Draw the same cases whatever modules are loaded.
-
-    Hypothesis (since 6.13x) mixes numbers found in the source of "local"
-    modules, those loaded from outside site-packages, into about 5% of its
-    draws. Which modules those are depends on the command (``grade``,
-    ``batch``, the pytest plugin in a student's own test run), on whether the
-    grader is installed editable, and on the machine; so the same seed could
-    draw other cases. Here the local pool is left empty: Hypothesis's own
-    constants, the same everywhere, still apply.
-    ``tests/checks/test_strategies_draw_the_same_cases_whatever_is_loaded.py`` fails if this stops working.
-    """
-    try:
-        from hypothesis.internal.conjecture import providers  # noqa: PLC0415 - internal: guarded by the test above
-    except ImportError:  # a Hypothesis without it: the test above says so, and grading still runs
-        return
-    if hasattr(providers, "_get_local_constants"):
-        empty = providers.Constants()
-        providers._get_local_constants = lambda: empty
-        providers.CONSTANTS_CACHE.cache.clear()
-
-
-_without_local_constants()
 
 
 class Dims(NamedTuple):
@@ -163,7 +138,7 @@ def grid_arrays(shape: tuple[int, ...], *, bound: float = 1.0) -> st.SearchStrat
 
 
 def params(kind: str, D: int, H: int, *, bound: float = 1.0, grid: bool = False) -> st.SearchStrategy[dict[str, Array]]:
-    """One cell's params for ``kind`` ("rnn", "lstm", "gru"), keys and shapes as ``reference``."""
+    """One cell's params for ``kind`` (a key of ``reference.cells.CELLS``), keys and shapes as its module's ``param_shapes``."""
     shapes = CELLS[_check_kind(kind)].param_shapes(D, H)
     bound = _check_bound("bound", bound)
     make = grid_arrays if grid else arrays
@@ -183,7 +158,7 @@ _MAYBE = st.booleans()
 @st.composite
 def _cell_cases(draw, kind, shape, bound, weight_bound, h0, c0, grid) -> CellCase:
     N, T, D, H = draw(shape)
-    lstm = kind == "lstm"
+    has_c = CELLS[kind].has_cell_state
     if grid:
 
         def array(shape, bound, given=True):
@@ -201,9 +176,9 @@ def _cell_cases(draw, kind, shape, bound, weight_bound, h0, c0, grid) -> CellCas
         x=array((N, T, D), bound),
         params=weights,
         h0=array((N, H), bound, h0),
-        c0=array((N, H), bound, c0) if lstm else None,
+        c0=array((N, H), bound, c0) if has_c else None,
         dhs=array((N, T, H), bound),
-        dc_last=array((N, H), bound, None) if lstm else None,
+        dc_last=array((N, H), bound, None) if has_c else None,
     )
 
 
@@ -235,15 +210,15 @@ def _stack_cases(draw, kind, num_layers, bidirectional, shape, bound, weight_bou
     K = 2 if bidirectional else 1
     count = num_layers * K
     states = (count, N, H)
-    lstm = kind == "lstm"
+    has_c = CELLS[kind].has_cell_state
     return StackCase(
         x=draw(arrays((N, T, D), bound=bound)),
         cells=[draw(params(kind, D if k < K else K * H, H, bound=weight_bound)) for k in range(count)],
         h0=draw(_optional(arrays(states, bound=bound), None)),
-        c0=draw(_optional(arrays(states, bound=bound), None)) if lstm else None,
+        c0=draw(_optional(arrays(states, bound=bound), None)) if has_c else None,
         dout=draw(arrays((N, T, K * H), bound=bound)),
         dh_n=draw(_optional(arrays(states, bound=bound), None)),
-        dc_n=draw(_optional(arrays(states, bound=bound), None)) if lstm else None,
+        dc_n=draw(_optional(arrays(states, bound=bound), None)) if has_c else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""torch as the oracle: run ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` on reference params.
+"""torch as the oracle: run ``torch.nn.RNN`` / ``LSTM`` / ``GRU``, the module ``reference.cells`` names for a kind, on reference params.
 
 The weights go through ``reference.layout``, the project's one mapping, so a
 parity failure points at the model or at that mapping, never at a second
@@ -19,6 +19,7 @@ import torch
 
 from checks.torch_run import TorchRun
 from reference import layout
+from reference.cells import cell_kind
 
 Array = npt.NDArray[np.float64]
 
@@ -59,8 +60,9 @@ def _sigmoid_stack(x: torch.Tensor, weights: Mapping[str, torch.Tensor], h0: tor
 @functools.lru_cache(maxsize=64)
 def _module(kind: str, D: int, H: int, num_layers: int, bidirectional: bool, nonlinearity: str) -> torch.nn.Module:
     """One torch module per architecture, reused: each run copies its weights in, which costs far less than building it."""
-    cls = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind]
-    options = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
+    cell = cell_kind(kind)
+    cls = getattr(torch.nn, cell.torch_module)
+    options = {"nonlinearity": nonlinearity} if "activation" in cell.options else {}
     return cls(D, H, num_layers=num_layers, batch_first=True, bidirectional=bidirectional, dtype=torch.float64, **options)
 
 
@@ -81,6 +83,7 @@ def run(
 
     Arguments mirror ``reference.stacked.forward`` and ``backward``.
     """
+    cell = cell_kind(kind)
     x_t = _leaf(x)
     N, T, D = x_t.shape
     K = 2 if bidirectional else 1
@@ -92,7 +95,7 @@ def run(
     state = layout.to_torch(cells, kind=kind, bidirectional=bidirectional)
 
     c_n = None
-    if kind == "rnn" and activation == "sigmoid":
+    if "activation" in cell.options and activation == "sigmoid":
         weights = {name: _leaf(value) for name, value in state.items()}
         out, h_n = _sigmoid_stack(x_t, weights, h0_t, K)
     else:
@@ -102,7 +105,7 @@ def run(
             for name, value in state.items():
                 weights[name].copy_(torch.from_numpy(value))
                 weights[name].grad = None
-        if kind == "lstm":
+        if cell.has_cell_state:
             out, (h_n, c_n) = module(x_t, (h0_t, c0_t))
         else:
             out, h_n = module(x_t, h0_t)
@@ -122,7 +125,7 @@ def run(
         "h0": _numpy(h0_t.grad),
         "cells": layout.grads_from_torch(weight_grads, kind=kind, num_layers=num_layers, bidirectional=bidirectional),
     }
-    if kind == "lstm":
+    if cell.has_cell_state:
         grads["c0"] = _numpy(c0_t.grad)
     return TorchRun(_numpy(out), _numpy(h_n), None if c_n is None else _numpy(c_n), grads)
 

@@ -51,36 +51,11 @@ from pathlib import Path
 from grading.load import MAX_SOURCE_BYTES, NOTEBOOK_BYTES
 from grading.reports import write_atomically
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
+from grading.single import Settings, grade
 from grading.submission_files import SKIPPED_DIRS, SOURCE_SUFFIXES, is_environment, read_regular, scan
 
 FINGERPRINT = "fingerprint.json"
 CACHE_DIRS = {"__pycache__", ".ipynb_checkpoints", "node_modules"}
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What a grading depends on besides the submission: a change in any of these regrades everything."""
-
-    assignment: str
-    seed: int = 0
-    max_examples: int = 100
-    timeout: float = 60.0
-    memory_mb: int = 2048
-    realistic: float = 0.0
-    secret: str | None = field(default=None, repr=False)  # a secret seed's text: only ever written as its digest (``public``)
-
-    def public(self) -> dict:
-        """The settings as they may be written down: a secret seed by its digest only."""
-        shown = asdict(self)
-        if self.secret is not None:
-            shown.update(seed=None, secret=None, seed_sha256=grader_secret_digest(self.secret))
-        return shown
-
-
-def grader_secret_digest(text: str) -> str:
-    import grader  # noqa: PLC0415 - the one place that turns a secret into a seed and a digest
-
-    return grader.secret_seed(text)[1]
 
 
 @dataclass(frozen=True)
@@ -253,20 +228,8 @@ def _reusable(entry: Entry, out: Path, print_: str) -> Row | None:
 def grade_one(entry: Entry, settings: Settings, out: Path, print_: str, isolated: bool = True) -> Row:
     """Grade one submission and write its reports, then its fingerprint (with its report's digest, and whether the
     worker was isolated); runs in a grading process."""
-    import grader  # noqa: PLC0415 - already imported by the coordinator before the fork
-
-    report = grader.grade(
-        entry.path,
-        settings.assignment,
-        out=out / entry.student,
-        seed=settings.seed,
-        max_examples=settings.max_examples,
-        timeout=settings.timeout,
-        memory_mb=settings.memory_mb,
-        hide=(entry.path.parent, out),  # every student's submission and every report
-        secret=settings.secret,
-        realistic=settings.realistic,
-    )
+    hide = (entry.path.parent, out)  # every student's submission and every report
+    report = grade(entry.path, settings=settings, out=out / entry.student, hide=hide)
     digest = hashlib.sha256((out / entry.student / "report.json").read_bytes()).hexdigest()
     record = {"fingerprint": print_, "settings": settings.public(), "report_sha256": digest, "isolated": isolated}
     write_atomically(out / entry.student / FINGERPRINT, json.dumps(record, indent=2) + "\n")
@@ -318,7 +281,7 @@ def _prepare_child(coordinator: int) -> None:
 
 def _end_helpers() -> None:
     """End this process's zygote (which first kills what its workers left) and torch oracle, and wait for them."""
-    from grading import torch_oracle, worker  # noqa: PLC0415 - loaded already, by grader
+    from grading import torch_oracle, worker  # noqa: PLC0415 - loaded already: every grading uses them
 
     worker.stop_zygote()
     torch_oracle.stop()
@@ -392,6 +355,8 @@ def run(
     from grading.sandbox import isolation  # noqa: PLC0415
     from grading.score import versions  # noqa: PLC0415
 
+    if settings.assignment is None:
+        raise ValueError("settings.assignment=None: a batch grades every submission against one assignment; name it")
     refusal = unisolated_refusal(allow_unisolated)
     if refusal:
         raise ValueError(refusal)
@@ -422,11 +387,8 @@ def run(
     jobs = max(1, jobs or os.cpu_count() or 1)
     pool_options = dict(mp_context=multiprocessing.get_context("fork"), initializer=_prepare_child, initargs=(os.getpid(),))
     try:
-        if todo:
-            import grader  # noqa: F401, PLC0415 - imported once here, so that the forked grading processes inherit it
-
-            if any(c.torch for p in spec.problems for c in p.checks):
-                import checks.torch_parity  # noqa: F401, PLC0415 - torch too, once, in the coordinator
+        if todo and any(c.torch for p in spec.problems for c in p.checks):
+            import checks.torch_parity  # noqa: F401, PLC0415 - torch too, once, in the coordinator
         while todo:
             retry = []
             with ProcessPoolExecutor(jobs, **pool_options) as pool, _stopped_at_once_by_interrupts(pool):

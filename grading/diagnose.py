@@ -99,9 +99,9 @@ class Diagnoser:
     """Diagnoses one grading's failed checks.
 
     A known mistake's replies to a script depend on nothing else, so they are
-    remembered per library for the whole process (``checks.memo``): the
-    checks of a problem share their scripts, and a cohort's submissions fail
-    on the same cases.
+    remembered by the script's content for the whole process (``checks.memo``):
+    the checks of a problem share their scripts, and a cohort's submissions
+    fail on the same cases.
     """
 
     def __init__(self, libraries: Mapping[str, MistakeLibrary]):
@@ -155,13 +155,13 @@ class Diagnoser:
 
     @staticmethod
     def _replay(library: MistakeLibrary, names: tuple[str, ...], style: str, script) -> list[Reply]:
-        def session() -> LocalSession:
-            return LocalSession({library.cls: library.build(*names, last_only=style == LAST)})
+        """The replies of ``library``'s class with the mistakes ``names`` to ``script``: remembered by the script's content
+        (``checks.memo``), since a known mistake answers a script as nothing but the script decides."""
 
         def run() -> list[Reply]:
-            return remembered(library, ("mistake session", names, style), session, freeze=False).run(script)
+            return LocalSession({library.cls: library.build(*names, last_only=style == LAST)}).run(script)
 
-        return remembered(library, ("mistake replies", names, style, script_frame(script)[1]), run, freeze=False)
+        return remembered((library.cls, script_frame(script)[0]), ("mistake replies", names, style), run)
 
     def _fit(self, library: MistakeLibrary, mistakes: tuple[Mistake, ...], style: str, evidence, tolerance) -> Fit:
         names = tuple(m.name for m in mistakes)

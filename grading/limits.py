@@ -1,7 +1,7 @@
 """A grading's limits: wall clock for the whole submission, the worker's memory, and what the worker must not see.
 
-Apart from ``grading.score`` so that the command line can read the defaults
-without importing the checks.
+Apart from ``grading.score`` so that ``grading.api.Settings``, whose defaults
+these are, reads them without importing the checks; the API passes every limit.
 """
 
 from __future__ import annotations

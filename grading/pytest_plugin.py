@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import pytest
 
+from grading.api import Settings, choose_assignment, grade  # cheap: the API loads the checks only to grade
+
 GRADING = pytest.StashKey[object]()
 
 
@@ -21,8 +23,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--assignment", default=None, help="the assignment to grade against (default: the one whose classes the submission defines)"
     )
     group.addoption("--submission", default=None, help="the submission to grade: a .py file, a notebook or a folder")
-    group.addoption("--grader-max-examples", type=int, default=100, help="cases per property (default 100)")
-    group.addoption("--grader-seed", type=int, default=0, help="seed of the generated cases (default 0)")
+    defaults = Settings()
+    group.addoption(
+        "--grader-max-examples",
+        type=int,
+        default=defaults.max_examples,
+        help=f"cases per property (default {defaults.max_examples})",
+    )
+    group.addoption("--grader-seed", type=int, default=defaults.seed, help=f"seed of the generated cases (default {defaults.seed})")
 
 
 class CheckFailed(Exception):
@@ -36,10 +44,8 @@ class GraderCheck(pytest.Item):
 
     def _report(self):
         if GRADING not in self.config.stash:
-            import grader  # noqa: PLC0415 - loaded only when a submission is graded
-
             options = self.config.option
-            self.config.stash[GRADING] = grader.grade(
+            self.config.stash[GRADING] = grade(
                 options.submission, options.assignment, seed=options.grader_seed, max_examples=options.grader_max_examples
             )
         return self.config.stash[GRADING]
@@ -117,11 +123,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if not config.option.submission:
         return
     import assignments  # noqa: PLC0415
-    import grader  # noqa: PLC0415
 
     try:
         if config.option.assignment is None:  # chosen as `grade` chooses it; the report's first note says so
-            config.option.assignment = grader.choose_assignment(config.option.submission)[0]
+            config.option.assignment = choose_assignment(config.option.submission)[0]
         spec = assignments.get(config.option.assignment)
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None

@@ -57,7 +57,7 @@ class Report:
     seconds: float = 0.0
     status: str = "graded"  # graded | error (nothing could be graded) | timeout (a check ran out of time)
     reason: str = ""  # why, when not graded
-    seed_sha256: str = ""  # the digest of a secret seed's text (``grader.secret_seed``); "" for a public seed
+    seed_sha256: str = ""  # the digest of a secret seed's text (``grading.api.secret_seed``); "" for a public seed
     realistic: float = 0.0  # the share of cases drawn like real data
     file: str = ""  # the file graded: its path inside the submission folder, or its name
     choice: str = ""

@@ -21,10 +21,11 @@ from collections.abc import Callable
 
 from assignments.spec import Assignment, Problem
 from checks import probe
+from checks.determinism import draw_alike
 from checks.layer import Context, LayerContract
 from checks.property import Lost, Property, Runs, run_properties
 from checks.results import ERROR, FAILED, SKIPPED, TIMEOUT, CheckResult, Outcome
-from checks.session import WorkerLost
+from checks.session import Recorder, WorkerLost
 from grading.limits import Limits
 from grading.load import Submission
 from grading.report import ProblemResult, Report
@@ -279,7 +280,7 @@ class _Grading:
             try:
                 told = self.style(problem.contract)
                 context = Context(
-                    self.session,
+                    Recorder(self.session),
                     problem.contract,
                     told.style,
                     self.runs,
@@ -364,6 +365,7 @@ def score(
     is when reading the submission began: its time limit and the report's seconds count from there.
     """
     started = time.monotonic() if started is None else started
+    draw_alike()  # the same seed, the same cases, whatever this process has loaded
     grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose, started)
     try:
         why_not = grading.load()

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from checks.torch_run import TorchRun
 from grading import protocol
+from grading.helper import Helper
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOTSTRAP = (
@@ -101,7 +102,8 @@ class TorchOracle:
         self.process.wait()
 
 
-_oracle: TorchOracle | None = None
+_oracle = Helper(TorchOracle)
+"""This process's oracle, started on first use."""
 
 
 def stop() -> None:
@@ -109,10 +111,7 @@ def stop() -> None:
 
     An oracle inherited through a fork belongs to the parent and is left alone.
     """
-    global _oracle
-    if _oracle is not None and _oracle.owner == os.getpid():
-        _oracle.close()
-    _oracle = None
+    _oracle.stop()
 
 
 class _InProcess:
@@ -131,12 +130,9 @@ class _InProcess:
 
 def oracle() -> TorchOracle | _InProcess:
     """Where this process gets torch's answers: itself when torch is loaded, else the oracle, started now if need be."""
-    global _oracle
     if "torch" in sys.modules:
         return _InProcess()
-    if _oracle is None or not _oracle.alive():
-        _oracle = TorchOracle()
-    return _oracle
+    return _oracle.get()
 
 
 def serve(read_fd: int, write_fd: int, *, parent: int | None = None) -> None:

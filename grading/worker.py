@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import importlib.util
 import json
 import mmap
@@ -35,24 +34,18 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from checks.memo import remembered
-from checks.session import MalformedReply, Op, Raised, Reply, WorkerLost, describe_op, readable, replies_from_wire, to_wire
+from checks.session import MalformedReply, Op, Reply, WorkerLost, describe_op, readable, replies_from_wire, to_wire
 from grading import protocol
+from grading.helper import Helper
 
 ROOT = Path(__file__).resolve().parents[1]
 ZYGOTE_BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from grading import zygote; sys.path.remove({root!r}); zygote.main()"
 ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-RECENT_SCRIPTS = 4096
-"""Scripts whose replies are kept for reuse: enough for every distinct script of a grading, so that the torch
-checks, run last, replay the replies of the checks before them."""
-RECENT_BYTES = 32 * 2**20
-"""Bytes of replies kept for reuse, at most (arrays as float64, texts by length): a grading's replies need a few MiB."""
 LOAD_REPLY_BYTES = 32 * 2**20
 """The largest frame read in answer to loading: 200 classes of 200 method names of 100 characters each, escaped."""
 MALFORMED = "the worker sent a malformed reply"
@@ -120,8 +113,8 @@ class _Drain(threading.Thread):
         return self.kept.decode("utf-8", "replace")
 
 
-class Zygote:
-    """The grader's handle on its fork server (``grading.zygote``), started on first use.
+class ZygoteHandle:
+    """The grader's handle on its fork server (``grading.zygote.ZygoteServer``), started on first use (``_zygote``).
 
     The zygote runs in a session of its own, so that a terminal's Ctrl-C
     reaches the grader only. It gets SIGTERM when the grader ends, however it
@@ -204,7 +197,8 @@ class Zygote:
             self.process.wait()
 
 
-_zygote: Zygote | None = None
+_zygote = Helper(ZygoteHandle)
+"""This process's zygote, started on first use."""
 
 
 def stop_zygote() -> None:
@@ -212,34 +206,30 @@ def stop_zygote() -> None:
 
     A zygote inherited through a fork belongs to the parent and is left alone.
     """
-    global _zygote
-    if _zygote is not None and _zygote.owner == os.getpid():
-        _zygote.close()
-    _zygote = None
+    _zygote.stop()
 
 
 def _spawn(**options) -> tuple[int, str]:
     """A worker from this process's zygote, starting (or restarting) the zygote when needed."""
-    global _zygote
     for attempt in (1, 2):
-        if _zygote is None or not _zygote.alive():
-            _zygote = Zygote()
+        zygote = _zygote.get()
         try:
-            return _zygote.spawn(**options)
+            return zygote.spawn(**options)
         except (OSError, ValueError):
             if attempt == 2:
                 raise
-            _zygote = None
+            _zygote.forget()
     raise AssertionError("unreachable")
 
 
 def _reap(pid: int, timeout: float) -> int | None:
-    return _zygote.wait(pid, timeout) if _zygote is not None and _zygote.alive() else None
+    zygote = _zygote.running()
+    return zygote.wait(pid, timeout) if zygote is not None else None
 
 
 def _clean() -> None:
-    if _zygote is not None and _zygote.alive():
-        _zygote.clean()
+    if (zygote := _zygote.running()) is not None:
+        zygote.clean()
 
 
 def _safe_to_hide(path: Path) -> bool:
@@ -374,28 +364,11 @@ class Loaded:
     methods: dict[str, frozenset[str]] = field(default_factory=dict)  # each class's public methods, inherited ones included
 
 
-def script_frame(script: list[Op]) -> tuple[bytes, bytes]:
-    """A script's frame for the worker and a short key naming its content.
-
-    The same list again (``checks.layer`` keeps one per case) is not encoded again.
-    """
-    return _on_the_wire(script)[:2]
-
-
-def script_bounds(script: list[Op]) -> tuple[int, int]:
-    """(most entries of one returned value, most bytes of the reply frame) for ``script`` (``protocol.reply_bounds``)."""
-    return _on_the_wire(script)[2:]
-
-
-def _on_the_wire(script: list[Op]) -> tuple[bytes, bytes, int, int]:
-    """A script's frame, its key and its reply's bounds, worked out once per script (one entry of ``checks.memo``)."""
-
-    def encode() -> tuple[bytes, bytes, int, int]:
-        ops = [to_wire(op) for op in script]
-        frame = protocol.encode({"op": "script", "ops": ops})
-        return frame, hashlib.blake2b(frame, digest_size=16).digest(), *protocol.reply_bounds(ops)
-
-    return remembered(script, "wire frame", encode, freeze=False)
+def script_frame(script: list[Op]) -> tuple[bytes, int, int]:
+    """A script's frame for the worker, and its reply's bounds: (most entries of one returned value, most bytes of the
+    reply frame) (``protocol.reply_bounds``)."""
+    ops = [to_wire(op) for op in script]
+    return protocol.encode({"op": "script", "ops": ops}), *protocol.reply_bounds(ops)
 
 
 class WorkerSession:
@@ -417,8 +390,6 @@ class WorkerSession:
         self.output: list[tuple[_Drain, _Drain]] = []
         self.starts = 0
         self.sent = 0  # requests sent, over every worker: each request's number
-        self.recent: OrderedDict[bytes, tuple[list[Reply], int]] = OrderedDict()  # key -> (replies, their bytes)
-        self.recent_bytes = 0
 
     def _remaining(self) -> float:
         remaining = self.deadline - time.monotonic()
@@ -475,51 +446,20 @@ class WorkerSession:
         return self.loaded
 
     def run(self, script: list[Op]) -> list[Reply]:
-        """Replies to ``script``; a script identical to a recent one gets the recent replies without a round trip.
-
-        Several checks send the same script for the same case (every gradient
-        check runs the same forward and backward), and a script starts with a
-        fresh object, so the answer is the same; the cache is what makes a
-        problem's sweep cost one worker call per distinct script.
-        """
-        frame, key = script_frame(script)
-        if key in self.recent:
-            self.recent.move_to_end(key)
-            return self.recent[key][0]
-        most, limit = script_bounds(script)
+        """Replies to ``script``, run in the worker. Every script is sent: a submission's answers are never reused, since
+        one that keeps state in its class or module need not answer the same script alike twice."""
+        frame, most, limit = script_frame(script)
         try:
-            result = self._request(frame, limit, lambda reply: replies_from_wire(reply.get("replies"), script, most))
+            return self._request(frame, limit, lambda reply: replies_from_wire(reply.get("replies"), script, most))
         except WorkerLost as lost:
             if lost.running == "" and lost.index is not None and 0 <= lost.index < len(script):
                 lost.running = describe_op(script[lost.index])
             raise
-        self._remember(key, result)
-        return result
-
-    def _remember(self, key: bytes, replies: list[Reply]) -> None:
-        """Keep ``replies`` for reuse, forgetting the least recently used beyond RECENT_SCRIPTS scripts or RECENT_BYTES."""
-        size = reply_bytes(replies)
-        self.recent[key] = replies, size
-        self.recent_bytes += size
-        while len(self.recent) > RECENT_SCRIPTS or self.recent_bytes > RECENT_BYTES:
-            self.recent_bytes -= self.recent.popitem(last=False)[1][1]
 
     def close(self) -> tuple[str, str]:
         """Stop the worker; the stdout and stderr it printed over the whole grading, capped."""
         self._retire()
         return tuple(_capped([pair[i] for pair in self.output]) for i in (0, 1))  # type: ignore[return-value]
-
-
-def reply_bytes(replies: list[Reply]) -> int:
-    """What keeping ``replies`` costs, roughly: their arrays' bytes, their texts, and a little for each value."""
-    total = 0
-    for reply in replies:
-        if isinstance(reply, Raised):
-            total += 200 + len(reply.message) + sum(len(f.text) + len(f.file) + 50 for f in reply.traceback)
-            continue
-        values = [*([reply.value] if reply.value is not None else []), *reply.values.values(), *reply.echoed]
-        total += 200 + len(reply.note) + sum(200 + (v.array.nbytes if v.array is not None else 0) for v in values)
-    return total
 
 
 def _strings(found, cap: int, what: str, most: int) -> list[str]:

@@ -298,7 +298,12 @@ def _descendants() -> list[int]:
     return found
 
 
-class Zygote:
+class ZygoteServer:
+    """The zygote process's own side: serves the grader's requests, reaps its children, and kills what they leave.
+
+    (``grading.worker.ZygoteHandle`` is the grader's side.)
+    """
+
     def __init__(self, walls: sandbox.Isolation):
         self.walls = walls
         self.ended: dict[int, int] = {}  # returncodes of reaped children
@@ -399,7 +404,7 @@ def main() -> None:
         except KeyError:
             pass
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    zygote = Zygote(walls)
+    zygote = ZygoteServer(walls)
     signal.signal(signal.SIGTERM, lambda *_: zygote.end())
     # A grader killed from outside sends SIGTERM, so its zygote kills what the workers left, and the workers die with it.
     die_with_parent(signal.SIGTERM, parent=int(sys.argv[2]) if len(sys.argv) > 2 else None)

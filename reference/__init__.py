@@ -8,8 +8,12 @@ imports torch; ``layout`` maps params to and from torch state dicts.
 
 Recurrent cells
     rnn           Elman SimpleRNN (tanh, relu or sigmoid)
-    lstm          LSTM (gate blocks i, f, g, o), its peephole and coupled-gate variants
-    gru           GRU in torch's form, and Cho et al.'s form (reset gate before the matmul)
+    lstm          LSTM (gate blocks i, f, g, o)
+    lstm_peephole LSTM whose gates see the cell state through peephole weights
+    lstm_coupled  LSTM with its input gate coupled to its forget gate, i = 1 - f
+    gru           GRU in torch's form
+    gru_cho       GRU in Cho et al.'s form (reset gate before the matmul)
+    cells         the registry of the cell kinds "rnn", "lstm", "gru": shapes, states, torch layout
     jordan        Jordan network: the context is the previous output
     linear_rnn    a linear RNN as a moving average of past inputs
     stacked       stacked and bidirectional rnn, lstm and gru, laid out as torch's

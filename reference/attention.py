@@ -109,13 +109,7 @@ def _checked_params(params: Mapping[str, npt.ArrayLike], score: str, Hq: int, Hk
     wanted = param_shapes(score, Hq, Hk, A)
     if set(params) != set(wanted):
         raise ValueError(f"params has keys {sorted(params)}; expected {sorted(wanted)} for score={score!r}")
-    out = {}
-    for key, shape in wanted.items():
-        array = np.array(params[key], dtype=np.float64, copy=True)
-        if array.shape != shape:
-            raise ValueError(f"params[{key!r}] has shape {array.shape}; expected {shape} for Hq={Hq}, Hk={Hk}" + (f", A={A}" if A else ""))
-        out[key] = array
-    return out
+    return validation.shaped(params, wanted, note=f"Hq={Hq}, Hk={Hk}" + (f", A={A}" if A else ""))
 
 
 def forward(

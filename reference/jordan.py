@@ -67,24 +67,13 @@ class Cache(NamedTuple):
 
 def _checked_params(given: Mapping[str, npt.ArrayLike], D: int, source: str) -> tuple[Params, int, int]:
     """float64 copies of the params, H and O read off Wo (H, O); or raise."""
-    wanted = param_shapes(1, 1, 1)
-    missing = [key for key in wanted if key not in given]
-    if missing:
-        raise ValueError(f"params is missing {', '.join(repr(k) for k in missing)}; expected keys {', '.join(repr(k) for k in wanted)}")
+    validation.keys(given, param_shapes(1, 1, 1))
     wo = np.shape(given["Wo"])
     if len(wo) != 2 or 0 in wo:
         raise ValueError(f"params['Wo'] has shape {wo}; expected (H, O), hidden units by outputs")
     H, O = int(wo[0]), int(wo[1])
-    out = {}
-    for key, shape in param_shapes(D, H, O).items():
-        array = np.array(given[key], dtype=np.float64, copy=True)
-        if array.shape != shape:
-            raise ValueError(
-                f"params[{key!r}] has shape {array.shape}; expected {shape} "
-                f"for D={D} input features ({source}), H={H} hidden units and O={O} outputs (from Wo)"
-            )
-        out[key] = array
-    return out, H, O
+    note = f"D={D} input features ({source}), H={H} hidden units and O={O} outputs (from Wo)"
+    return validation.shaped(given, param_shapes(D, H, O), note=note), H, O
 
 
 def _checked(x: npt.ArrayLike, y_prev: npt.ArrayLike | None, params: Mapping, axes: str) -> tuple[Array, Array, Params]:

@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from reference import validation
 from reference.activations import sigmoid
+from reference.validation import fmt_shape
 
 Array = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -44,15 +45,11 @@ LOG_FLOOR = -100.0  # torch.nn.BCELoss clamps each log here
 BCE_EPSILON = float(np.float32(1e-12))  # and floors p (1 - p) here in its backward, a float32 constant in torch's source
 
 
-def _fmt(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
-
-
 def _floats(name: str, value: npt.ArrayLike, *, min_ndim: int = 1) -> Array:
     """A float64 copy with at least ``min_ndim`` axes, none of them empty, or raise."""
     result = np.array(value, dtype=np.float64, copy=True)
     if result.ndim < min_ndim or 0 in result.shape:
-        raise ValueError(f"{name} has shape {_fmt(result.shape)}; expected at least {min_ndim} axes, none of them empty")
+        raise ValueError(f"{name} has shape {fmt_shape(result.shape)}; expected at least {min_ndim} axes, none of them empty")
     return result
 
 
@@ -62,9 +59,9 @@ def _labels(name: str, value: npt.ArrayLike, shape: tuple[int, ...], count: int,
     if result.dtype.kind not in "iu":
         raise ValueError(f"{name} has dtype {result.dtype}; expected integers in 0..{count - 1}")
     if result.shape != shape:
-        raise ValueError(f"{name} has shape {_fmt(result.shape)}; expected {_fmt(shape)} ({source})")
+        raise ValueError(f"{name} has shape {fmt_shape(result.shape)}; expected {fmt_shape(shape)} ({source})")
     if result.size == 0:
-        raise ValueError(f"{name} has shape {_fmt(result.shape)}; expected at least one entry")
+        raise ValueError(f"{name} has shape {fmt_shape(result.shape)}; expected at least one entry")
     bad = (result < 0) | (result >= count)
     if bad.any():
         at = tuple(int(i) for i in np.argwhere(bad)[0])
@@ -75,7 +72,7 @@ def _labels(name: str, value: npt.ArrayLike, shape: tuple[int, ...], count: int,
 def _same_shape(name: str, value: npt.ArrayLike, like: Array, like_name: str) -> Array:
     result = np.array(value, dtype=np.float64, copy=True)
     if result.shape != like.shape:
-        raise ValueError(f"{name} has shape {_fmt(result.shape)}; expected {_fmt(like.shape)}, the shape of {like_name}")
+        raise ValueError(f"{name} has shape {fmt_shape(result.shape)}; expected {fmt_shape(like.shape)}, the shape of {like_name}")
     return result
 
 
@@ -91,9 +88,9 @@ def embedding_forward(ids: npt.ArrayLike, W: npt.ArrayLike) -> tuple[Array, Embe
     """
     W = _floats("W", W, min_ndim=2)
     if W.ndim != 2:
-        raise ValueError(f"W has shape {_fmt(W.shape)}; expected 2 axes (V, E)")
+        raise ValueError(f"W has shape {fmt_shape(W.shape)}; expected 2 axes (V, E)")
     ids = np.array(ids, copy=True)
-    ids = _labels("ids", ids, ids.shape, W.shape[0], f"rows of W of shape {_fmt(W.shape)}")
+    ids = _labels("ids", ids, ids.shape, W.shape[0], f"rows of W of shape {fmt_shape(W.shape)}")
     return W[ids], EmbeddingCache(ids, W.shape)
 
 
@@ -116,10 +113,12 @@ def dense_forward(x: npt.ArrayLike, W: npt.ArrayLike, b: npt.ArrayLike) -> tuple
     x = _floats("x", x)
     W = _floats("W", W, min_ndim=2)
     if W.shape[:1] != x.shape[-1:] or W.ndim != 2:
-        raise ValueError(f"W has shape {_fmt(W.shape)}; expected (D, O) with D={x.shape[-1]}, the last axis of x of shape {_fmt(x.shape)}")
+        raise ValueError(
+            f"W has shape {fmt_shape(W.shape)}; expected (D, O) with D={x.shape[-1]}, the last axis of x of shape {fmt_shape(x.shape)}"
+        )
     b = np.array(b, dtype=np.float64, copy=True)
     if b.shape != W.shape[1:]:
-        raise ValueError(f"b has shape {_fmt(b.shape)}; expected ({W.shape[1]},), O from W of shape {_fmt(W.shape)}")
+        raise ValueError(f"b has shape {fmt_shape(b.shape)}; expected ({W.shape[1]},), O from W of shape {fmt_shape(W.shape)}")
     return x @ W + b, DenseCache(x, W)
 
 
@@ -177,7 +176,7 @@ def softmax_cross_entropy(logits: npt.ArrayLike, labels: npt.ArrayLike) -> tuple
     """
     logits = _floats("logits", logits)
     C = logits.shape[-1]
-    labels = _labels("labels", labels, logits.shape[:-1], C, f"one class per row of logits of shape {_fmt(logits.shape)}")
+    labels = _labels("labels", labels, logits.shape[:-1], C, f"one class per row of logits of shape {fmt_shape(logits.shape)}")
     log_p = log_softmax(logits).reshape(-1, C)
     rows = np.arange(log_p.shape[0])
     M = log_p.shape[0]

@@ -1,9 +1,10 @@
-"""The one mapping between the reference's params and torch's state dicts.
+"""The one mapping between the reference's params and torch's state dicts, for stacks of cells.
 
 torch stores each layer's weights transposed, as ``weight_ih_l{k}`` (G·H, D_in)
 and ``weight_hh_l{k}`` (G·H, H), with the reverse direction's suffixed
-``_reverse``; G is 1 for RNN, 4 for LSTM, 3 for GRU. The reference keeps row
-vectors, so
+``_reverse``; G is the kind's number of gate blocks (1 for RNN, 4 for LSTM, 3
+for GRU). How one cell's params map to its four torch parameters, biases and
+block order included, is its kind's entry in ``cells``:
 
     weight_ih = Wxᵀ        weight_hh = Whᵀ
     RNN, LSTM:  bias_ih = b,  bias_hh = 0    (torch adds them: b = bias_ih + bias_hh)
@@ -23,12 +24,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from reference import validation
+from reference.cells import TORCH_NAMES, cell_kind
 
 Array = npt.NDArray[np.float64]
-
-KINDS = {"rnn": 1, "lstm": 4, "gru": 3}
-"""Cell kind -> number of gate blocks G in its weights."""
 
 
 def suffix(layer: int, direction: int) -> str:
@@ -43,49 +41,26 @@ def _suffixes(count: int, bidirectional: bool) -> list[str]:
 
 def to_torch(cells: Sequence[Mapping[str, npt.ArrayLike]], *, kind: str, bidirectional: bool = False) -> dict[str, Array]:
     """Reference params, one dict per cell -> a torch state dict of NumPy arrays."""
-    validation.choice("kind", kind, KINDS)
+    cell = cell_kind(kind)
     state: dict[str, Array] = {}
     for sfx, p in zip(_suffixes(len(cells), bidirectional), cells):
-        state["weight_ih" + sfx] = np.asarray(p["Wx"], dtype=np.float64).T.copy()
-        state["weight_hh" + sfx] = np.asarray(p["Wh"], dtype=np.float64).T.copy()
-        if kind == "gru":
-            state["bias_ih" + sfx] = np.array(p["bx"], dtype=np.float64)
-            state["bias_hh" + sfx] = np.array(p["bh"], dtype=np.float64)
-        else:
-            state["bias_ih" + sfx] = np.array(p["b"], dtype=np.float64)
-            state["bias_hh" + sfx] = np.zeros_like(state["bias_ih" + sfx])
+        state.update({name + sfx: value for name, value in cell.to_torch(p).items()})
     return state
 
 
 def _from_torch(
     state: Mapping[str, npt.ArrayLike], kind: str, num_layers: int, bidirectional: bool, *, grads: bool
 ) -> list[dict[str, Array]]:
-    validation.choice("kind", kind, KINDS)
+    cell = cell_kind(kind)
     count = num_layers * (2 if bidirectional else 1)
-    missing = [
-        name + sfx
-        for sfx in _suffixes(count, bidirectional)
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-        if name + sfx not in state
-    ]
+    missing = [name + sfx for sfx in _suffixes(count, bidirectional) for name in TORCH_NAMES if name + sfx not in state]
     if missing:
         raise ValueError(f"state dict is missing {', '.join(missing)}; check num_layers={num_layers} and bidirectional={bidirectional}")
 
     def get(name: str) -> Array:
         return np.array(np.asarray(state[name], dtype=np.float64))
 
-    cells = []
-    for sfx in _suffixes(count, bidirectional):
-        cell = {"Wx": get("weight_ih" + sfx).T.copy(), "Wh": get("weight_hh" + sfx).T.copy()}
-        if kind == "gru":
-            cell["bx"], cell["bh"] = get("bias_ih" + sfx), get("bias_hh" + sfx)
-        elif grads:
-            # b = bias_ih + bias_hh, so each torch bias receives the whole dL/db.
-            cell["b"] = get("bias_ih" + sfx)
-        else:
-            cell["b"] = get("bias_ih" + sfx) + get("bias_hh" + sfx)
-        cells.append(cell)
-    return cells
+    return [cell.from_torch(lambda name, sfx=sfx: get(name + sfx), grads=grads) for sfx in _suffixes(count, bidirectional)]
 
 
 def from_torch(

@@ -28,44 +28,20 @@ carried back from step t+1 to c_t (plus, at t = T, the optional dL/dc_T):
 This equals ``torch.nn.LSTM(batch_first=True)`` with ``weight_ih = Wxᵀ``,
 ``weight_hh = Whᵀ``, ``bias_ih = b`` and ``bias_hh = 0`` (see ``layout``).
 
-The two "Variants of LSTM" of the RNN slides (``peephole_*``, ``coupled_*``):
-
-Peephole (Gers & Schmidhuber). The slides write the cell state into each
-gate's matrix, W · [C_{t-1}, h_{t-1}, x_t]; here, as in Gers & Schmidhuber,
-each gate sees its own unit's cell state through a diagonal weight vector.
-Params add ``{"p_i": (H,), "p_f": (H,), "p_o": (H,)}`` to the LSTM's:
-
-    i = σ(a_i + p_i * c_{t-1})   f = σ(a_f + p_f * c_{t-1})   g = tanh(a_g)
-    c_t = f * c_{t-1} + i * g
-    o = σ(a_o + p_o * c_t)       h_t = o * tanh(c_t)         (o sees the new c_t)
-
-    backward, as above but with the peephole paths added to the cell gradients:
-    dc_t += da_o * p_o           (before da_i, da_f, da_g are formed)
-    dc_{t-1} = dc_t * f + da_i * p_i + da_f * p_f
-    dp_i = Σ_t Σ_n da_i * c_{t-1}   dp_f = Σ_t Σ_n da_f * c_{t-1}   dp_o = Σ_t Σ_n da_o * c_t
-
-Coupled input and forget gates, "if we are going to forget something ... it is
-then replaced by something else": C_t = f_t * C_{t-1} + (1 - f_t) * C̃_t.
-Params ``{"Wx": (D, 3H), "Wh": (H, 3H), "b": (3H,)}``, blocks f, g, o:
-
-    f = σ(a_f)   g = tanh(a_g)   o = σ(a_o)
-    c_t = f * c_{t-1} + (1 - f) * g          h_t = o * tanh(c_t)
-
-    backward: da_f = dc_t * (c_{t-1} - g) * f(1-f)   da_g = dc_t * (1-f) * (1-g²)
-    (computed as the LSTM's with i = σ(-a_f) = 1 - f, so da_f = da_f^LSTM - da_i^LSTM)
-
-Both keep the LSTM's caches, with the activated gates in blocks i, f, g, o.
+The two "Variants of LSTM" of the RNN slides have modules of their own,
+``lstm_peephole`` and ``lstm_coupled``. They keep this module's caches and step
+through time with its in-place helpers ``advance`` and ``retreat``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from reference import through_time, validation
-from reference.activations import sigmoid_inplace
 
 Array = npt.NDArray[np.float64]
 Params = dict[str, Array]
@@ -81,7 +57,7 @@ def init_params(D: int, H: int, rng: np.random.Generator) -> Params:
     return {k: rng.uniform(-bound, bound, shape) for k, shape in param_shapes(D, H).items()}
 
 
-def _gate_scale(H: int) -> Array:
+def gate_scale(H: int) -> Array:
     # σ(a) = ½ tanh(½ a) + ½, so one tanh over all four blocks gives every gate:
     # gates = tanh(a * s) * s + (1 - s), with s = ½ on the σ blocks and 1 on g.
     s = np.full(4 * H, 0.5)
@@ -89,11 +65,11 @@ def _gate_scale(H: int) -> Array:
     return s
 
 
-def _split(gates: Array, H: int) -> tuple[Array, Array, Array, Array]:
+def split_gates(gates: Array, H: int) -> tuple[Array, Array, Array, Array]:
     return gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
 
 
-def _gate_derivatives(gates: Array, H: int) -> Array:
+def gate_derivatives(gates: Array, H: int) -> Array:
     """d gate / d pre-activation, from the gates: σ' = y(1-y) and tanh' = 1-y²."""
     d = np.subtract(1.0, gates)
     d *= gates
@@ -103,28 +79,28 @@ def _gate_derivatives(gates: Array, H: int) -> Array:
     return d
 
 
-def _advance(a: Array, c_prev: Array, s: Array, c: Array, tc: Array, h: Array) -> None:
+def advance(a: Array, c_prev: Array, s: Array, c: Array, tc: Array, h: Array) -> None:
     """One step in place: pre-activations a (N, 4H) become the gates; c, tanh(c) and h (N, H) are written."""
     H = c.shape[-1]
     a *= s
     np.tanh(a, out=a)
     a *= s
     a += 1.0 - s
-    i, f, g, o = _split(a, H)
+    i, f, g, o = split_gates(a, H)
     np.multiply(f, c_prev, out=c)
     c += i * g
     np.tanh(c, out=tc)
     np.multiply(o, tc, out=h)
 
 
-def _retreat(dh: Array, dc: Array, gates: Array, d: Array, c_prev: Array, tc: Array) -> None:
+def retreat(dh: Array, dc: Array, gates: Array, d: Array, c_prev: Array, tc: Array) -> None:
     """One step back in place: d (N, 4H), the gate derivatives, becomes da_t; dc becomes dc_{t-1}.
 
     dh is the whole gradient reaching h_t and dc the one carried back to c_t.
     """
     H = dc.shape[-1]
-    i, f, g, o = _split(gates, H)
-    d_i, d_f, d_g, d_o = _split(d, H)
+    i, f, g, o = split_gates(gates, H)
+    d_i, d_f, d_g, d_o = split_gates(d, H)
     dtanh = np.square(tc)
     np.subtract(1.0, dtanh, out=dtanh)
     dtanh *= o
@@ -161,9 +137,10 @@ class Cache(NamedTuple):
     params: Params
 
 
-def _checked(x, h_prev, c_prev, params, axes: str):
+def checked(x, h_prev, c_prev, params, axes: str, shapes: Callable[[int, int], dict[str, tuple[int, ...]]] = param_shapes):
+    """The arguments as float64 copies, and H, for a cell whose params have ``shapes(D, H)``; or raise."""
     x = validation.array("x", x, axes)
-    params, H = validation.cell_params(params, param_shapes, D=x.shape[-1], source=f"x of shape {x.shape}")
+    params, H = validation.cell_params(params, shapes, D=x.shape[-1], source=f"x of shape {x.shape}")
     names = ("h0", "c0") if axes == "NTD" else ("h_prev", "c_prev")
     h = validation.state(names[0], h_prev, (x.shape[0], H))
     c = validation.state(names[1], c_prev, (x.shape[0], H))
@@ -172,12 +149,12 @@ def _checked(x, h_prev, c_prev, params, axes: str):
 
 def step_forward(x: npt.ArrayLike, h_prev: npt.ArrayLike, c_prev: npt.ArrayLike, params: dict) -> tuple[Array, Array, StepCache]:
     """One step: x (N, D), h_prev (N, H), c_prev (N, H) -> h (N, H), c (N, H)."""
-    x, h_prev, c_prev, params, H = _checked(x, h_prev, c_prev, params, "ND")
+    x, h_prev, c_prev, params, H = checked(x, h_prev, c_prev, params, "ND")
     gates = x @ params["Wx"]
     gates += params["b"]
     gates += h_prev @ params["Wh"]
     c, tc, h = (np.empty_like(h_prev) for _ in range(3))
-    _advance(gates, c_prev, _gate_scale(H), c, tc, h)
+    advance(gates, c_prev, gate_scale(H), c, tc, h)
     return h, c, StepCache(x, h_prev, c_prev, gates, tc, params)
 
 
@@ -186,8 +163,8 @@ def step_backward(dh: npt.ArrayLike, dc: npt.ArrayLike, cache: StepCache) -> dic
     H = cache.h_prev.shape[1]
     dh = validation.gradient("dh", dh, cache.h_prev.shape)
     dc = np.array(validation.gradient("dc", dc, cache.c_prev.shape))
-    da = _gate_derivatives(cache.gates, H)
-    _retreat(dh, dc, cache.gates, da, cache.c_prev, cache.tc)
+    da = gate_derivatives(cache.gates, H)
+    retreat(dh, dc, cache.gates, da, cache.c_prev, cache.tc)
     p = cache.params
     return {
         "x": da @ p["Wx"].T,
@@ -204,9 +181,9 @@ def forward(x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0:
 
     The last cell state is ``cache.cs[-1]``.
     """
-    x, h0, c0, params, H = _checked(x, h0, c0, params, "NTD")
+    x, h0, c0, params, H = checked(x, h0, c0, params, "NTD")
     N, T, D = x.shape
-    s = _gate_scale(H)
+    s = gate_scale(H)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
     # The input projection of every step in one matmul; only h @ Wh is sequential.
     # gates starts as x_t Wx + b and each step turns its slice into the gates in place.
@@ -218,7 +195,7 @@ def forward(x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0:
     for t in range(T):
         np.matmul(h, Wh, out=recurrent)
         gates[t] += recurrent
-        _advance(gates[t], c, s, cs[t], tcs[t], hs[t])
+        advance(gates[t], c, s, cs[t], tcs[t], hs[t])
         h, c = hs[t], cs[t]
     return hs.transpose(1, 0, 2).copy(), Cache(x_tm, h0, c0, hs, cs, gates, tcs, params)
 
@@ -233,274 +210,12 @@ def backward(dhs: npt.ArrayLike, cache: Cache, dc_last: npt.ArrayLike | None = N
     dc = np.zeros((N, H)) if dc_last is None else np.array(validation.gradient("dc_last", dc_last, (N, H)))
     p = cache.params
     # da starts as the gate derivatives of every step; each step scales its slice into da_t.
-    da = _gate_derivatives(cache.gates, H)
+    da = gate_derivatives(cache.gates, H)
     dh, dh_total = np.zeros((N, H)), np.empty((N, H))
     WhT = p["Wh"].T
     for t in range(T - 1, -1, -1):
         np.add(dhs[t], dh, out=dh_total)
-        _retreat(dh_total, dc, cache.gates[t], da[t], cache.cs[t - 1] if t else cache.c0, cache.tcs[t])
-        np.matmul(da[t], WhT, out=dh)
-    dWx, dx = through_time.input_grads(cache.x, da, p["Wx"])
-    return {
-        "Wx": dWx,
-        "Wh": through_time.recurrent_grad(cache.h0, cache.hs, da),
-        "b": da.sum(axis=(0, 1)),
-        "x": dx,
-        "h0": dh,
-        "c0": dc,
-    }
-
-
-# Variants of LSTM (RNN slides, "Variants of LSTM"). Both reuse StepCache and
-# Cache, with the activated gates kept as i, f, g, o blocks (N, 4H).
-
-
-def peephole_param_shapes(D: int, H: int) -> dict[str, tuple[int, ...]]:
-    return {"Wx": (D, 4 * H), "Wh": (H, 4 * H), "b": (4 * H,), "p_i": (H,), "p_f": (H,), "p_o": (H,)}
-
-
-def peephole_init_params(D: int, H: int, rng: np.random.Generator) -> Params:
-    """Uniform(-1/√H, 1/√H) params, peepholes included."""
-    bound = 1.0 / np.sqrt(H)
-    return {k: rng.uniform(-bound, bound, shape) for k, shape in peephole_param_shapes(D, H).items()}
-
-
-def _variant_checked(shapes, x, h_prev, c_prev, params, axes: str):
-    """``_checked`` for a variant whose params have ``shapes(D, H)``."""
-    x = validation.array("x", x, axes)
-    params, H = validation.cell_params(params, shapes, D=x.shape[-1], source=f"x of shape {x.shape}")
-    names = ("h0", "c0") if axes == "NTD" else ("h_prev", "c_prev")
-    h = validation.state(names[0], h_prev, (x.shape[0], H))
-    c = validation.state(names[1], c_prev, (x.shape[0], H))
-    return x, h, c, params, H
-
-
-def _peephole_advance(a: Array, c_prev: Array, p: Params, c: Array, tc: Array, h: Array) -> None:
-    """One step in place: pre-activations a (N, 4H) without peepholes become the gates; c, tanh(c), h are written."""
-    H = c.shape[-1]
-    a_i, a_f, a_g, a_o = _split(a, H)
-    a_i += p["p_i"] * c_prev
-    a_f += p["p_f"] * c_prev
-    sigmoid_inplace(a[..., : 2 * H])
-    np.tanh(a_g, out=a_g)
-    np.multiply(a_f, c_prev, out=c)
-    c += a_i * a_g
-    np.tanh(c, out=tc)
-    # The output gate looks at the new cell state, so it is the last gate computed.
-    a_o += p["p_o"] * c
-    sigmoid_inplace(a_o)
-    np.multiply(a_o, tc, out=h)
-
-
-def _peephole_retreat(dh: Array, dc: Array, gates: Array, d: Array, c_prev: Array, tc: Array, p: Params) -> None:
-    """``_retreat`` plus the peephole paths: c_t -> a_o, and c_{t-1} -> a_i, a_f."""
-    H = dc.shape[-1]
-    # da_o reaches c_t through p_o; d's o block is still o(1-o) here.
-    dc += dh * tc * d[..., 3 * H :] * p["p_o"]
-    _retreat(dh, dc, gates, d, c_prev, tc)
-    dc += d[..., :H] * p["p_i"]
-    dc += d[..., H : 2 * H] * p["p_f"]
-
-
-def _peephole_grads(da: Array, c_prev: Array, c: Array) -> dict[str, Array]:
-    """dp_i, dp_f, dp_o from da (..., N, 4H) and the cell states before and after, (..., N, H)."""
-    H = c.shape[-1]
-    axes = tuple(range(da.ndim - 1))
-    return {
-        "p_i": (da[..., :H] * c_prev).sum(axis=axes),
-        "p_f": (da[..., H : 2 * H] * c_prev).sum(axis=axes),
-        "p_o": (da[..., 3 * H :] * c).sum(axis=axes),
-    }
-
-
-def peephole_step_forward(x: npt.ArrayLike, h_prev: npt.ArrayLike, c_prev: npt.ArrayLike, params: dict) -> tuple[Array, Array, StepCache]:
-    """One peephole step: x (N, D), h_prev (N, H), c_prev (N, H) -> h (N, H), c (N, H)."""
-    x, h_prev, c_prev, params, H = _variant_checked(peephole_param_shapes, x, h_prev, c_prev, params, "ND")
-    gates = x @ params["Wx"]
-    gates += params["b"]
-    gates += h_prev @ params["Wh"]
-    c, tc, h = (np.empty_like(h_prev) for _ in range(3))
-    _peephole_advance(gates, c_prev, params, c, tc, h)
-    return h, c, StepCache(x, h_prev, c_prev, gates, tc, params)
-
-
-def peephole_step_backward(dh: npt.ArrayLike, dc: npt.ArrayLike, cache: StepCache) -> dict[str, Array]:
-    """dh, dc (N, H) -> grads with keys x (N, D), h_prev, c_prev (N, H), Wx, Wh, b, p_i, p_f, p_o."""
-    H = cache.h_prev.shape[1]
-    dh = validation.gradient("dh", dh, cache.h_prev.shape)
-    dc = np.array(validation.gradient("dc", dc, cache.c_prev.shape))
-    da = _gate_derivatives(cache.gates, H)
-    p = cache.params
-    i, f, g, _ = _split(cache.gates, H)
-    c = f * cache.c_prev + i * g  # the same operations as forward, so the same c_t
-    _peephole_retreat(dh, dc, cache.gates, da, cache.c_prev, cache.tc, p)
-    return {
-        "x": da @ p["Wx"].T,
-        "h_prev": da @ p["Wh"].T,
-        "c_prev": dc,
-        "Wx": cache.x.T @ da,
-        "Wh": cache.h_prev.T @ da,
-        "b": da.sum(axis=0),
-        **_peephole_grads(da, cache.c_prev, c),
-    }
-
-
-def peephole_forward(
-    x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0: npt.ArrayLike | None = None
-) -> tuple[Array, Cache]:
-    """Whole sequence: x (N, T, D), h0 and c0 (N, H) or None for zeros -> hs (N, T, H).
-
-    The last cell state is ``cache.cs[-1]``.
-    """
-    x, h0, c0, params, H = _variant_checked(peephole_param_shapes, x, h0, c0, params, "NTD")
-    N, T, D = x.shape
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    gates = (x_tm.reshape(T * N, D) @ params["Wx"]).reshape(T, N, 4 * H)
-    gates += params["b"]
-    hs, cs, tcs = (np.empty((T, N, H)) for _ in range(3))
-    recurrent = np.empty((N, 4 * H))
-    h, c, Wh = h0, c0, params["Wh"]
-    for t in range(T):
-        np.matmul(h, Wh, out=recurrent)
-        gates[t] += recurrent
-        _peephole_advance(gates[t], c, params, cs[t], tcs[t], hs[t])
-        h, c = hs[t], cs[t]
-    return hs.transpose(1, 0, 2).copy(), Cache(x_tm, h0, c0, hs, cs, gates, tcs, params)
-
-
-def peephole_backward(dhs: npt.ArrayLike, cache: Cache, dc_last: npt.ArrayLike | None = None) -> dict[str, Array]:
-    """dhs (N, T, H), dL/dh_t from above at every step; dc_last (N, H), dL/dc_T, or None for zeros.
-
-    Returns grads Wx, Wh, b, p_i, p_f, p_o, x (N, T, D), h0 (N, H), c0 (N, H).
-    """
-    T, N, H = cache.hs.shape
-    dhs = validation.gradient("dhs", dhs, (N, T, H)).transpose(1, 0, 2)
-    dc = np.zeros((N, H)) if dc_last is None else np.array(validation.gradient("dc_last", dc_last, (N, H)))
-    p = cache.params
-    c_prev = np.concatenate([cache.c0[None], cache.cs[:-1]])
-    da = _gate_derivatives(cache.gates, H)
-    dh, dh_total = np.zeros((N, H)), np.empty((N, H))
-    WhT = p["Wh"].T
-    for t in range(T - 1, -1, -1):
-        np.add(dhs[t], dh, out=dh_total)
-        _peephole_retreat(dh_total, dc, cache.gates[t], da[t], c_prev[t], cache.tcs[t], p)
-        np.matmul(da[t], WhT, out=dh)
-    dWx, dx = through_time.input_grads(cache.x, da, p["Wx"])
-    return {
-        "Wx": dWx,
-        "Wh": through_time.recurrent_grad(cache.h0, cache.hs, da),
-        "b": da.sum(axis=(0, 1)),
-        **_peephole_grads(da, c_prev, cache.cs),
-        "x": dx,
-        "h0": dh,
-        "c0": dc,
-    }
-
-
-def coupled_param_shapes(D: int, H: int) -> dict[str, tuple[int, ...]]:
-    return {"Wx": (D, 3 * H), "Wh": (H, 3 * H), "b": (3 * H,)}
-
-
-def coupled_init_params(D: int, H: int, rng: np.random.Generator) -> Params:
-    """Uniform(-1/√H, 1/√H) params, torch's default initialisation."""
-    bound = 1.0 / np.sqrt(H)
-    return {k: rng.uniform(-bound, bound, shape) for k, shape in coupled_param_shapes(D, H).items()}
-
-
-def _coupled_pre_activations(a: Array, out: Array) -> None:
-    """a (..., 3H) in blocks f, g, o -> out (..., 4H) in blocks i, f, g, o with a_i = -a_f.
-
-    σ(-a) = 1 - σ(a), so the input gate σ(a_i) is 1 - f and the plain LSTM's
-    ``_advance`` and ``_retreat`` do the rest.
-    """
-    H = a.shape[-1] // 3
-    out[..., H:] = a
-    np.negative(a[..., :H], out=out[..., :H])
-
-
-def _coupled_da(d: Array, out: Array) -> None:
-    """da (..., 4H) of blocks i, f, g, o -> out (..., 3H) of blocks f, g, o; a_i = -a_f gives da_f - da_i."""
-    H = out.shape[-1] // 3
-    np.subtract(d[..., H : 2 * H], d[..., :H], out=out[..., :H])
-    out[..., H:] = d[..., 2 * H :]
-
-
-def coupled_step_forward(x: npt.ArrayLike, h_prev: npt.ArrayLike, c_prev: npt.ArrayLike, params: dict) -> tuple[Array, Array, StepCache]:
-    """One coupled step: x (N, D), h_prev (N, H), c_prev (N, H) -> h (N, H), c (N, H)."""
-    x, h_prev, c_prev, params, H = _variant_checked(coupled_param_shapes, x, h_prev, c_prev, params, "ND")
-    a = x @ params["Wx"]
-    a += params["b"]
-    a += h_prev @ params["Wh"]
-    gates = np.empty((x.shape[0], 4 * H))
-    _coupled_pre_activations(a, gates)
-    c, tc, h = (np.empty_like(h_prev) for _ in range(3))
-    _advance(gates, c_prev, _gate_scale(H), c, tc, h)
-    return h, c, StepCache(x, h_prev, c_prev, gates, tc, params)
-
-
-def coupled_step_backward(dh: npt.ArrayLike, dc: npt.ArrayLike, cache: StepCache) -> dict[str, Array]:
-    """dh, dc (N, H) -> grads with keys x (N, D), h_prev, c_prev (N, H), Wx, Wh, b."""
-    H = cache.h_prev.shape[1]
-    dh = validation.gradient("dh", dh, cache.h_prev.shape)
-    dc = np.array(validation.gradient("dc", dc, cache.c_prev.shape))
-    d = _gate_derivatives(cache.gates, H)
-    _retreat(dh, dc, cache.gates, d, cache.c_prev, cache.tc)
-    da = np.empty((dh.shape[0], 3 * H))
-    _coupled_da(d, da)
-    p = cache.params
-    return {
-        "x": da @ p["Wx"].T,
-        "h_prev": da @ p["Wh"].T,
-        "c_prev": dc,
-        "Wx": cache.x.T @ da,
-        "Wh": cache.h_prev.T @ da,
-        "b": da.sum(axis=0),
-    }
-
-
-def coupled_forward(
-    x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0: npt.ArrayLike | None = None
-) -> tuple[Array, Cache]:
-    """Whole sequence: x (N, T, D), h0 and c0 (N, H) or None for zeros -> hs (N, T, H).
-
-    The last cell state is ``cache.cs[-1]``; ``cache.gates`` holds i = 1 - f too.
-    """
-    x, h0, c0, params, H = _variant_checked(coupled_param_shapes, x, h0, c0, params, "NTD")
-    N, T, D = x.shape
-    s = _gate_scale(H)
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    a = (x_tm.reshape(T * N, D) @ params["Wx"]).reshape(T, N, 3 * H)
-    a += params["b"]
-    gates = np.empty((T, N, 4 * H))
-    hs, cs, tcs = (np.empty((T, N, H)) for _ in range(3))
-    recurrent = np.empty((N, 3 * H))
-    h, c, Wh = h0, c0, params["Wh"]
-    for t in range(T):
-        np.matmul(h, Wh, out=recurrent)
-        a[t] += recurrent
-        _coupled_pre_activations(a[t], gates[t])
-        _advance(gates[t], c, s, cs[t], tcs[t], hs[t])
-        h, c = hs[t], cs[t]
-    return hs.transpose(1, 0, 2).copy(), Cache(x_tm, h0, c0, hs, cs, gates, tcs, params)
-
-
-def coupled_backward(dhs: npt.ArrayLike, cache: Cache, dc_last: npt.ArrayLike | None = None) -> dict[str, Array]:
-    """dhs (N, T, H), dL/dh_t from above at every step; dc_last (N, H), dL/dc_T, or None for zeros.
-
-    Returns grads Wx, Wh, b, x (N, T, D), h0 (N, H), c0 (N, H).
-    """
-    T, N, H = cache.hs.shape
-    dhs = validation.gradient("dhs", dhs, (N, T, H)).transpose(1, 0, 2)
-    dc = np.zeros((N, H)) if dc_last is None else np.array(validation.gradient("dc_last", dc_last, (N, H)))
-    p = cache.params
-    d = _gate_derivatives(cache.gates, H)
-    da = np.empty((T, N, 3 * H))
-    dh, dh_total = np.zeros((N, H)), np.empty((N, H))
-    WhT = p["Wh"].T
-    for t in range(T - 1, -1, -1):
-        np.add(dhs[t], dh, out=dh_total)
-        _retreat(dh_total, dc, cache.gates[t], d[t], cache.cs[t - 1] if t else cache.c0, cache.tcs[t])
-        _coupled_da(d[t], da[t])
+        retreat(dh_total, dc, cache.gates[t], da[t], cache.cs[t - 1] if t else cache.c0, cache.tcs[t])
         np.matmul(da[t], WhT, out=dh)
     dWx, dx = through_time.input_grads(cache.x, da, p["Wx"])
     return {

@@ -51,7 +51,8 @@ import numpy as np
 import numpy.typing as npt
 
 from reference import layers, stacked, training, validation
-from reference.stacked import CELLS
+from reference.cells import CELLS
+from reference.validation import fmt_shape
 
 Array = npt.NDArray[np.float64]
 Params = dict[str, Array]
@@ -61,38 +62,22 @@ SIZE_SOURCES = {"V": ("embed", 0), "E": ("embed", 1), "D": ("Wx", 0), "H": ("Wh"
 """Where each size is read off the params: (key, axis)."""
 
 
-def _fmt(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
-
-
 def _checked_params(params: Mapping[str, npt.ArrayLike], param_shapes: Callable[..., Shapes], sizes: str) -> Params:
     """Float64 copies of ``params`` with exactly the keys and shapes of ``param_shapes``, or raise.
 
     ``sizes`` are the letters ``param_shapes`` takes, each read off the params as ``SIZE_SOURCES`` says.
     """
     wanted = param_shapes(**{s: 1 for s in sizes})
-    keys = ", ".join(repr(k) for k in wanted)
-    missing = [k for k in wanted if k not in params]
-    if missing:
-        raise ValueError(f"params is missing {', '.join(repr(k) for k in missing)}; expected keys {keys}")
-    extra = [k for k in params if k not in wanted]
-    if extra:
-        raise ValueError(f"params has unexpected {', '.join(repr(k) for k in extra)}; expected keys {keys}")
+    validation.keys(params, wanted, exact=True)
     found = {}
     for s in sizes:
         key, axis = SIZE_SOURCES[s]
         shape = np.shape(params[key])
         if len(shape) != len(wanted[key]) or shape[axis] == 0:
-            raise ValueError(f"params[{key!r}] has shape {_fmt(shape)}; expected {len(wanted[key])} non-empty axes")
+            raise ValueError(f"params[{key!r}] has shape {fmt_shape(shape)}; expected {len(wanted[key])} non-empty axes")
         found[s] = shape[axis]
     note = ", ".join(f"{s}={found[s]} from params[{SIZE_SOURCES[s][0]!r}]" for s in sizes)
-    out = {}
-    for key, shape in param_shapes(**found).items():
-        array = np.array(params[key], dtype=np.float64, copy=True)
-        if array.shape != shape:
-            raise ValueError(f"params[{key!r}] has shape {_fmt(array.shape)}; expected {_fmt(shape)} for {note}")
-        out[key] = array
-    return out
+    return validation.shaped(params, param_shapes(**found), note=note)
 
 
 def _init(shapes: Shapes, rng: np.random.Generator) -> Params:
@@ -108,7 +93,7 @@ def _cell_keys(kind: str) -> list[str]:
 def _ids(ids: npt.ArrayLike) -> npt.NDArray[np.int64]:
     ids = np.asarray(ids)
     if ids.ndim != 2:
-        raise ValueError(f"ids has shape {_fmt(ids.shape)}; expected 2 axes (N, T)")
+        raise ValueError(f"ids has shape {fmt_shape(ids.shape)}; expected 2 axes (N, T)")
     return ids
 
 
@@ -229,7 +214,7 @@ class OneToMany(_Model):
         D, H = params["Wx"].shape[0], params["Wh"].shape[0]
         x = validation.array("x", x, "ND")
         if x.shape[1] != D:
-            raise ValueError(f"x has shape {_fmt(x.shape)}; expected (N, {D}), D from params['Wx']")
+            raise ValueError(f"x has shape {fmt_shape(x.shape)}; expected (N, {D}), D from params['Wx']")
         if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
             raise ValueError(f"steps={steps!r} should be an integer of at least 1")
         cell = self._cell(params)
@@ -239,7 +224,7 @@ class OneToMany(_Model):
         for t in range(steps):
             hs, c_cache = stacked.cell_forward(self.kind, step_in[:, None], cell, h, c)
             h = hs[:, 0]
-            c = c_cache.cs[-1] if self.kind == "lstm" else None
+            c = CELLS[self.kind].last_cell_state(c_cache)
             ys[:, t], d_cache = layers.dense_forward(h, params["Wy"], params["by"])
             step_in = ys[:, t]
             cell_caches.append(c_cache)
@@ -251,9 +236,8 @@ class OneToMany(_Model):
         N, D = cache.dense[0].x.shape[0], cache.dense[0].W.shape[1]
         T, H = len(cache.dense), cache.hidden
         dys = validation.gradient("dys", dys, (N, T, D))
-        lstm = self.kind == "lstm"
         grads: Params = {}
-        d_next_in, dh, dc = np.zeros((N, D)), np.zeros((N, H)), np.zeros((N, H)) if lstm else None
+        d_next_in, dh, dc = np.zeros((N, D)), np.zeros((N, H)), np.zeros((N, H)) if CELLS[self.kind].has_cell_state else None
         for t in range(T - 1, -1, -1):
             # y_t is both an output and step t+1's input.
             dense = layers.dense_backward(dys[:, t] + d_next_in, cache.dense[t])
@@ -267,7 +251,7 @@ class OneToMany(_Model):
         """x (N, D), targets (N, T, D) -> (mean squared error, grads of the params); T is read off targets."""
         targets = np.asarray(targets, dtype=np.float64)
         if targets.ndim != 3:
-            raise ValueError(f"targets has shape {_fmt(targets.shape)}; expected 3 axes (N, T, D)")
+            raise ValueError(f"targets has shape {fmt_shape(targets.shape)}; expected 3 axes (N, T, D)")
         ys, cache = self.forward(params, x, targets.shape[1])
         loss, dys = layers.mse(ys, targets)
         grads = self.backward(dys, cache)
@@ -356,7 +340,7 @@ class ScratchSimpleRNNClassifier:
         y = np.asarray(y)
         if y.shape != X.shape[:1] or y.dtype.kind not in "iu":
             raise ValueError(
-                f"y has shape {_fmt(y.shape)} and dtype {y.dtype}; expected ({X.shape[0]},) integer classes, one per sequence of X"
+                f"y has shape {fmt_shape(y.shape)} and dtype {y.dtype}; expected ({X.shape[0]},) integer classes, one per sequence of X"
             )
         return X, y
 

@@ -58,19 +58,30 @@ import numpy.typing as npt
 
 from reference import attention as attn
 from reference import layers, stacked, training, validation
+from reference.cells import CELLS
 
 Array = npt.NDArray[np.float64]
 Ids = npt.NDArray[np.int64]
 Params = dict[str, Array]
 
 BOS = 0
-KIND_BY_GATES = {1: "rnn", 3: "gru", 4: "lstm"}
+
+
+def _kinds_by_gates() -> dict[int, str]:
+    """The cell kind a number of gate blocks G in Wh (H, G·H) stands for: the first kind in ``CELLS`` with G blocks."""
+    kinds: dict[int, str] = {}
+    for name, kind in CELLS.items():
+        kinds.setdefault(len(kind.gates), name)
+    return dict(sorted(kinds.items()))
+
+
+KIND_BY_GATES = _kinds_by_gates()
 ATTENTIONS = (None, "additive", "dot", "general")
 OPTIMIZERS = ("sgd", "adagrad")
 
 
 class Architecture(NamedTuple):
-    kind: str  # "rnn", "lstm" or "gru"
+    kind: str  # a key of cells.CELLS: "rnn", "lstm" or "gru"
     attention: str | None  # "additive", "dot", "general" or None
     source_vocab: int  # Vs
     target_vocab: int  # Vt
@@ -80,7 +91,7 @@ class Architecture(NamedTuple):
 
 def param_shapes(arch: Architecture, attention_size: int | None = None) -> dict[str, tuple[int, ...]]:
     """Every key of a model's params and its shape; attention_size (A) is for additive attention only."""
-    cell = stacked.CELLS[arch.kind].param_shapes(arch.embed, arch.hidden)
+    cell = CELLS[arch.kind].param_shapes(arch.embed, arch.hidden)
     H = arch.hidden
     shapes = {"src_embed": (arch.source_vocab, arch.embed), "tgt_embed": (arch.target_vocab, arch.embed)}
     shapes.update({f"enc.{k}": s for k, s in cell.items()})
@@ -107,7 +118,7 @@ def init_params(
 
     ``attention_size`` (A) defaults to ``hidden`` for additive attention.
     """
-    validation.choice("kind", kind, stacked.CELLS)
+    validation.choice("kind", kind, CELLS)
     if attention not in ATTENTIONS:
         raise ValueError(f"attention={attention!r} is not one of {', '.join(map(repr, ATTENTIONS))}")
     for name, value in (("source_vocab", source_vocab), ("target_vocab", target_vocab), ("embed", embed), ("hidden", hidden)):
@@ -142,7 +153,8 @@ def architecture(params: Mapping[str, npt.ArrayLike]) -> Architecture:
     Vt = np.shape(params["tgt_embed"])[0]
     H, width = np.shape(params["enc.Wh"])
     if H == 0 or width % H or width // H not in KIND_BY_GATES:
-        raise ValueError(f"params['enc.Wh'] has shape {(H, width)}; expected (H, G*H) with G = 1 (rnn), 3 (gru) or 4 (lstm)")
+        gates = [f"{G} ({KIND_BY_GATES[G]})" for G in sorted(KIND_BY_GATES)]
+        raise ValueError(f"params['enc.Wh'] has shape {(H, width)}; expected (H, G*H) with G = {', '.join(gates[:-1])} or {gates[-1]}")
     kind = KIND_BY_GATES[width // H]
     A = None
     if any(key in params for key in ("att.Ws", "att.Wh", "att.v")):
@@ -190,7 +202,7 @@ def _encode(params: Params, arch: Architecture, source: Ids):
     """source (N, S) -> encoder states (N, S, H), final h and c (N, H) (c None unless LSTM), encoder cache."""
     embedded, embed_cache = layers.embedding_forward(source, params["src_embed"])
     hs, cache = stacked.cell_forward(arch.kind, embedded, _cell(params, "enc."))
-    return hs, hs[:, -1], cache.cs[-1] if arch.kind == "lstm" else None, (embed_cache, cache)
+    return hs, hs[:, -1], CELLS[arch.kind].last_cell_state(cache), (embed_cache, cache)
 
 
 def _attend(params: Params, arch: Architecture, queries: Array, enc_hs: Array):
@@ -250,7 +262,7 @@ def backward(cache: Cache) -> dict[str, Array]:
     """Gradients of the forward's loss for every param, same keys as the params."""
     arch, p = cache.arch, cache.params
     N, T, V = cache.dlogits.shape
-    H, lstm = arch.hidden, arch.kind == "lstm"
+    H = arch.hidden
     dlogits = cache.dlogits
     grads = {"out.W": cache.o.reshape(N * T, -1).T @ dlogits.reshape(N * T, V), "out.b": dlogits.sum(axis=(0, 1))}
     do = dlogits @ p["out.W"].T
@@ -266,7 +278,7 @@ def backward(cache: Cache) -> dict[str, Array]:
     (tgt_embed_cache, dec_cache), (src_embed_cache, enc_cache) = cache.dec_cache, cache.enc_cache
     dec = stacked.cell_backward(arch.kind, ddec, dec_cache)
     denc[:, -1] += dec.pop("h0")
-    enc = stacked.cell_backward(arch.kind, denc, enc_cache, dec.pop("c0") if lstm else None)
+    enc = stacked.cell_backward(arch.kind, denc, enc_cache, dec.pop("c0", None))
     grads["src_embed"] = layers.embedding_backward(enc.pop("x"), src_embed_cache)
     grads["tgt_embed"] = layers.embedding_backward(dec.pop("x"), tgt_embed_cache)
     enc.pop("h0")
@@ -290,7 +302,7 @@ def _decode_step(params: Params, arch: Architecture, previous: Ids, h: Array, c:
     hs, cache = stacked.cell_forward(arch.kind, embedded, _cell(params, "dec."), h, c)
     context, _ = _attend(params, arch, hs, enc_hs)
     _, logits = _output(params, hs, context)
-    return layers.log_softmax(logits[:, 0]), hs[:, 0], cache.cs[-1] if arch.kind == "lstm" else None
+    return layers.log_softmax(logits[:, 0]), hs[:, 0], CELLS[arch.kind].last_cell_state(cache)
 
 
 def _prepared(params, source_ids, axes: str, max_len: int, bos: int, eos: int | None):

@@ -22,18 +22,16 @@ directions, is the upstream gradient of the layer below.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from reference import gru, lstm, rnn, validation
+from reference import validation
 from reference.activations import ACTIVATIONS
+from reference.cells import CELLS, cell_kind, kinds_with
 
 Array = npt.NDArray[np.float64]
-
-CELLS: dict[str, ModuleType] = {"rnn": rnn, "lstm": lstm, "gru": gru}
 
 
 class Cache(NamedTuple):
@@ -44,42 +42,43 @@ class Cache(NamedTuple):
 
 
 def cell_forward(kind: str, x: npt.ArrayLike, params: Mapping, h0=None, c0=None, activation: str | None = None):
-    """``<kind>.forward`` of one cell -> (hs, cache); c0 is for an LSTM, activation for an RNN."""
-    if kind == "rnn":
-        return rnn.forward(x, params, h0, activation=activation or "tanh")
-    if kind == "lstm":
-        return lstm.forward(x, params, h0, c0)
-    return CELLS[validation.choice("kind", kind, CELLS)].forward(x, params, h0)
+    """``<kind>.forward`` of one cell -> (hs, cache); c0 is for a cell with a cell state, activation for one that takes it.
+
+    Either is ignored by a kind without it.
+    """
+    cell = cell_kind(kind)
+    states = (h0, c0)[: len(cell.states)]
+    options = {"activation": activation} if activation is not None and "activation" in cell.options else {}
+    return cell.forward(x, params, *states, **options)
 
 
 def cell_backward(kind: str, dhs: npt.ArrayLike, cache, dc_last=None) -> dict[str, Array]:
-    """``<kind>.backward`` of one cell -> grads; dc_last is for an LSTM."""
-    if kind == "lstm":
-        return lstm.backward(dhs, cache, dc_last=dc_last)
-    return CELLS[validation.choice("kind", kind, CELLS)].backward(dhs, cache)
+    """``<kind>.backward`` of one cell -> grads; dc_last is for a cell with a cell state, and ignored by the others."""
+    cell = cell_kind(kind)
+    return cell.backward(dhs, cache, *((dc_last,) if cell.has_cell_state else ()))
 
 
 def _checked(x, cells, kind, bidirectional, h0, c0, activation):
-    validation.choice("kind", kind, CELLS)
-    if activation is not None and kind != "rnn":
-        raise ValueError(f"activation={activation!r} applies only to kind='rnn'; leave it out for kind={kind!r}")
-    if c0 is not None and kind != "lstm":
-        raise ValueError(f"c0 applies only to kind='lstm'; leave it out for kind={kind!r}")
+    cell = cell_kind(kind)
+    if activation is not None and "activation" not in cell.options:
+        only = kinds_with(lambda k: "activation" in k.options)
+        raise ValueError(f"activation={activation!r} applies only to {only}; leave it out for kind={kind!r}")
+    if c0 is not None and not cell.has_cell_state:
+        raise ValueError(f"c0 applies only to {kinds_with(lambda k: k.has_cell_state)}; leave it out for kind={kind!r}")
     activation = validation.choice("activation", activation or "tanh", ACTIVATIONS)
     x = validation.array("x", x, "NTD")
     K = 2 if bidirectional else 1
     if len(cells) == 0 or len(cells) % K:
         raise ValueError(f"cells has {len(cells)} entries; expected a positive multiple of {K} (layers x directions)")
-    module = CELLS[kind]
-    _, H = validation.cell_params(cells[0], module.param_shapes, D=x.shape[-1], source=f"x of shape {x.shape}", name="cells[0]")
-    for k, cell in enumerate(cells[1:], start=1):
+    _, H = validation.cell_params(cells[0], cell.param_shapes, D=x.shape[-1], source=f"x of shape {x.shape}", name="cells[0]")
+    for k, params in enumerate(cells[1:], start=1):
         D, source = (x.shape[-1], f"x of shape {x.shape}") if k < K else (K * H, f"the output of layer {k // K - 1}, {K}*H wide")
-        _, H_k = validation.cell_params(cell, module.param_shapes, D=D, source=source, name=f"cells[{k}]")
+        _, H_k = validation.cell_params(params, cell.param_shapes, D=D, source=source, name=f"cells[{k}]")
         if H_k != H:
             raise ValueError(f"cells[{k}]['Wh'] gives H={H_k}; every cell needs cells[0]'s H={H}")
     shape = (len(cells), x.shape[0], H)
     h0 = validation.state("h0", h0, shape, axes="SNH")
-    c0 = validation.state("c0", c0, shape, axes="SNH") if kind == "lstm" else None
+    c0 = validation.state("c0", c0, shape, axes="SNH") if cell.has_cell_state else None
     return x, K, H, h0, c0, activation
 
 
@@ -96,7 +95,7 @@ def forward(
     """x (N, T, D); h0, c0 (L·K, N, H) or None for zeros.
 
     Returns ``(out, h_n, c_n, cache)``: out (N, T, K·H), h_n (L·K, N, H), and
-    c_n (L·K, N, H) for an LSTM or None. ``activation`` is for kind="rnn" only.
+    c_n (L·K, N, H) for a cell with a cell state (LSTM) or None. ``activation`` is for kind="rnn" only.
     """
     x, K, H, h0, c0, activation = _checked(x, cells, kind, bidirectional, h0, c0, activation)
     layer_in = x
@@ -110,7 +109,7 @@ def forward(
             caches.append(cache)
             h_n[k] = hs[:, -1]
             if c_n is not None:
-                c_n[k] = cache.cs[-1]
+                c_n[k] = CELLS[kind].last_cell_state(cache)
             outputs.append(hs[:, ::-1] if reverse else hs)
         layer_in = np.concatenate(outputs, axis=-1) if K == 2 else outputs[0]
     return layer_in, h_n, c_n, Cache(kind, K, H, caches)
@@ -131,8 +130,9 @@ def backward(
     d_in = validation.gradient("dout", dout, (N, T, K * H))
     states = (len(caches), N, H)
     dh_n = np.zeros(states) if dh_n is None else validation.gradient("dh_n", dh_n, states)
-    if dc_n is not None and cache.kind != "lstm":
-        raise ValueError(f"dc_n applies only to kind='lstm'; leave it out for kind={cache.kind!r}")
+    has_c = CELLS[cache.kind].has_cell_state
+    if dc_n is not None and not has_c:
+        raise ValueError(f"dc_n applies only to {kinds_with(lambda k: k.has_cell_state)}; leave it out for kind={cache.kind!r}")
     dc_n = np.zeros(states) if dc_n is None else validation.gradient("dc_n", dc_n, states)
     cell_grads: list = [None] * len(caches)
     dh0, dc0 = np.empty(states), np.empty(states)
@@ -143,8 +143,8 @@ def backward(
             dhs = d_in[..., (k % K) * H : (k % K + 1) * H]
             dhs = (dhs[:, ::-1] if reverse else dhs).copy()
             dhs[:, -1] += dh_n[k]
-            g = cell_backward(cache.kind, dhs, caches[k], dc_n[k] if cache.kind == "lstm" else None)
-            if cache.kind == "lstm":
+            g = cell_backward(cache.kind, dhs, caches[k], dc_n[k] if has_c else None)
+            if has_c:
                 dc0[k] = g.pop("c0")
             dx = g.pop("x")
             dh0[k] = g.pop("h0")
@@ -153,6 +153,6 @@ def backward(
             d_below = dx if d_below is None else d_below + dx
         d_in = d_below
     grads = {"x": np.ascontiguousarray(d_in), "h0": dh0, "cells": cell_grads}
-    if cache.kind == "lstm":
+    if has_c:
         grads["c0"] = dc0
     return grads

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 import assignments
-import grader
+from grading import api
 from assignments.lstm import EXPECTED_LAST_C, EXPECTED_LAST_H, small_array_experiment
 
 FOLDER = Path(assignments.__file__).parent / "lstm"
@@ -46,13 +46,13 @@ def test_the_text_gives_the_equations_and_the_experiments_answer():
 
 
 def test_the_solution_gets_every_point_and_the_bonus():
-    report = grader.grade(FOLDER / "solution.py", "lstm", max_examples=25)
+    report = api.grade(FOLDER / "solution.py", "lstm", max_examples=25)
     assert [p.score for p in report.problems] == [45, 15, 40, 20]
 
 
 def test_the_starters_get_nothing_and_say_what_to_write():
     for starter in ("starter.py", "starter.ipynb"):
-        report = grader.grade(FOLDER / starter, "lstm", max_examples=5)
+        report = api.grade(FOLDER / starter, "lstm", max_examples=5)
         assert report.score == 0
         assert report.problems[0].checks[0].message.startswith("forward raised NotImplementedError: problem 1: write forward")
         assert report.problems[3].checks[0].message.startswith("forward raised NotImplementedError: problem 4")

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import assignments
-import grader
+from grading import api
 
 FOLDER = Path(assignments.__file__).parent / "dic_sprint22"
 
@@ -24,13 +24,13 @@ def test_the_folder_holds_the_text_the_starters_and_the_solution():
 
 
 def test_the_solution_gets_full_marks():
-    report = grader.grade(FOLDER / "solution.py", max_examples=25)
+    report = api.grade(FOLDER / "solution.py", max_examples=25)
     assert [p.score for p in report.problems] == [50, 15, 35]
 
 
 def test_the_starters_get_nothing_and_say_what_to_write():
     for starter in ("starter.py", "starter.ipynb"):
-        report = grader.grade(FOLDER / starter, max_examples=5)
+        report = api.grade(FOLDER / starter, max_examples=5)
         assert report.score == 0
         first = report.problems[0].checks[0]
         assert first.status == "error" and first.message.startswith("forward raised NotImplementedError: problem 1: write forward")

@@ -15,6 +15,7 @@ from checks import backward
 from checks.layer import SEQUENCE, Context
 from checks.property import CheckFailed, Runs
 from checks.strategies import CellCase
+from checks.session import Recorder
 from grading.diagnose import LocalSession
 from reference.stacked import CELLS
 
@@ -46,7 +47,7 @@ def in_float32(cls):
 
 
 def own_forward_on(cls, case):
-    ctx = Context(LocalSession({"SimpleRNN": cls}), CONTRACT, SEQUENCE, Runs(seed=0, max_examples=1))
+    ctx = Context(Recorder(LocalSession({"SimpleRNN": cls})), CONTRACT, SEQUENCE, Runs(seed=0, max_examples=1))
     return backward.own_forward(ctx).body(case)
 
 

@@ -1,7 +1,7 @@
 """The cases drawn from a seed do not depend on which modules the grading process has loaded.
 
 Hypothesis can mix numbers from the source of local modules into its draws
-(``checks.strategies._without_local_constants`` turns that off). Here a local
+(``checks.determinism.draw_alike``, which every grading calls first, turns that off). Here a local
 module full of integers that fit the strategy's draws is imported between two
 draws from the same seeds; the cases must not change.
 """
@@ -11,6 +11,7 @@ import sys
 
 from hypothesis import Phase, given, seed, settings
 
+from checks.determinism import draw_alike
 from checks.layer import case_strategy
 
 SEEDS = range(16)
@@ -30,6 +31,7 @@ def drawn(strategy, seed_: int) -> list[str]:
 
 
 def test_importing_a_module_full_of_numbers_changes_no_drawn_case(tmp_path, monkeypatch):
+    assert draw_alike(), "this Hypothesis has no pool of local constants to empty: update checks.determinism and pyproject's bound"
     strategy = case_strategy("rnn")
     before = [drawn(strategy, s) for s in SEEDS]
     folder = tmp_path / "elsewhere"  # a local folder: not site-packages, not the standard library, not named like tests

@@ -7,7 +7,7 @@ frame an honest worker would send, from ``grading.worker_main.Worker`` running `
 by setting ``FakeWorker.tamper`` to a function of (honest frame bytes, request number, decoded request) -> bytes.
 
     with fake_workers({"SimpleRNN": ZeroRNN}, tamper=flip_a_byte):
-        report = grader.grade(path, "dic-sprint22", out=folder, use_torch=False)
+        report = api.grade(path, "dic-sprint22", out=folder, use_torch=False)
 """
 
 from __future__ import annotations

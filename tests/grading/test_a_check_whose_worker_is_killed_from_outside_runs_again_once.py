@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-import grader
+from grading import api
 from tests.grading.subreaper import descendants
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def test_a_check_whose_worker_was_killed_from_outside_runs_again_and_the_report_
     outsider = threading.Thread(target=kill_the_first_stopped_worker, args=(done, killed), daemon=True)
     outsider.start()
     try:
-        report = grader.grade(submission, "dic-sprint22", max_examples=10, timeout=60)
+        report = api.grade(submission, "dic-sprint22", max_examples=10, timeout=60)
     finally:
         done.set()
         outsider.join()

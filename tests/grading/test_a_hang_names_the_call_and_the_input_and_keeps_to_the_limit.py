@@ -4,7 +4,7 @@ their time, and the whole submission keeps to its time limit."""
 import time
 from pathlib import Path
 
-import grader
+from grading import api
 from checks.session import Call, New
 from grading import load
 from grading.worker import WorkerSession
@@ -17,7 +17,7 @@ MARGIN = 1.5  # killing the worker, the diagnosis and the report, after the limi
 
 def test_a_forward_that_hangs_on_one_input_names_forward_and_that_input_and_the_other_problems_still_run():
     started = time.monotonic()
-    report = grader.grade(FIXTURES / "dic_sprint22" / "hang_in_forward_on_a_batch_of_three.py", max_examples=15, timeout=LIMIT)
+    report = api.grade(FIXTURES / "dic_sprint22" / "hang_in_forward_on_a_batch_of_three.py", max_examples=15, timeout=LIMIT)
     elapsed = time.monotonic() - started
     first = report.problems[0].checks[0]
     assert first.status == "timeout"
@@ -33,7 +33,7 @@ def test_a_forward_that_hangs_on_one_input_names_forward_and_that_input_and_the_
 
 def test_a_forward_that_never_returns_costs_the_time_limit_once_not_once_per_problem():
     started = time.monotonic()
-    report = grader.grade(FIXTURES / "red_team" / "hang_loop_in_forward.py", max_examples=15, timeout=LIMIT)
+    report = api.grade(FIXTURES / "red_team" / "hang_loop_in_forward.py", max_examples=15, timeout=LIMIT)
     assert time.monotonic() - started <= LIMIT + MARGIN + 1.0
     first = report.problems[0].checks[0]
     assert first.message.startswith("timed out: forward did not return")
@@ -41,7 +41,7 @@ def test_a_forward_that_never_returns_costs_the_time_limit_once_not_once_per_pro
 
 
 def test_a_hang_at_import_says_it_was_loading():
-    report = grader.grade(FIXTURES / "dic_sprint22" / "hang_at_import.py", max_examples=15, timeout=2.0)
+    report = api.grade(FIXTURES / "dic_sprint22" / "hang_at_import.py", max_examples=15, timeout=2.0)
     assert report.status == "timeout"
     assert report.reason == "timed out while loading the submission: its top-level code ran past the submission's 2 s"
     assert report.seconds <= 2.0 + MARGIN

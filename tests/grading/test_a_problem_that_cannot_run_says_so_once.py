@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import grader
+from grading import api
 from grading.reports.as_markdown import markdown
 from grading.reports.untrusted import markdown_text
 
@@ -22,7 +22,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def reports():
-    return {name: grader.grade(FIXTURES / name, max_examples=10, use_torch=False) for name in CASES}
+    return {name: api.grade(FIXTURES / name, max_examples=10, use_torch=False) for name in CASES}
 
 
 @pytest.mark.parametrize("name", CASES)

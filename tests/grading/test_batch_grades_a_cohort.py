@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import grader
+from grading import api
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "dic_sprint22"
@@ -40,7 +40,7 @@ def cohort(tmp_path_factory):
 @pytest.fixture(scope="module")
 def graded(cohort, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    return grader.batch(cohort, out=out, jobs=2, **SETTINGS), out
+    return api.batch(cohort, out=out, jobs=2, **SETTINGS), out
 
 
 def gradebook(out):
@@ -51,7 +51,7 @@ def gradebook(out):
 def test_the_batch_gives_each_submission_the_score_it_gets_alone(cohort, graded):
     result, out = graded
     for entry in sorted(cohort.iterdir()):
-        alone = grader.grade(entry, **SETTINGS)
+        alone = api.grade(entry, **SETTINGS)
         student = entry.stem if entry.is_file() else entry.name
         row = next(r for r in result.rows if r.student == student)
         assert (row.score, row.problems) == (alone.score, {p.id: p.score for p in alone.problems}), student
@@ -85,15 +85,15 @@ def test_the_summary_shows_the_distribution_the_failed_checks_and_who_was_not_gr
 
 def test_a_rerun_skips_every_unchanged_submission_and_regrades_a_changed_one(cohort, graded, tmp_path):
     _, out = graded
-    again = grader.batch(cohort, out=out, jobs=2, **SETTINGS)
+    again = api.batch(cohort, out=out, jobs=2, **SETTINGS)
     assert (again.graded, again.reused) == (0, 7)
     changed = tmp_path / "cohort"
     shutil.copytree(cohort, changed)
     (changed / "bug_db_averaged.py").write_text((FIXTURES / "ok_every_step.py").read_text())
-    third = grader.batch(changed, out=out, jobs=2, **SETTINGS)
+    third = api.batch(changed, out=out, jobs=2, **SETTINGS)
     assert (third.graded, third.reused) == (1, 6)
     assert gradebook(out)["bug_db_averaged"]["total (of 100)"] == "100"
-    assert grader.batch(changed, out=out, jobs=2, force=True, **SETTINGS).graded == 7
+    assert api.batch(changed, out=out, jobs=2, force=True, **SETTINGS).graded == 7
 
 
 def test_a_batch_killed_halfway_loses_nothing_and_a_rerun_completes_the_gradebook(tmp_path):

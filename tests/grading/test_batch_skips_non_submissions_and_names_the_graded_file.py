@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-import grader
+from grading import api
 from grading import batch
 from tests.grading.starter_folders import LAST_MONTH, LAST_YEAR, YESTERDAY, finished_work, untouched_starter
 
@@ -58,7 +58,7 @@ def cohort_with_clutter(tmp_path_factory):
 @pytest.fixture(scope="module")
 def graded_cohort(cohort_with_clutter, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
-    return grader.batch(cohort_with_clutter, out=out, jobs=2, max_examples=10), out
+    return api.batch(cohort_with_clutter, out=out, jobs=2, max_examples=10), out
 
 
 def gradebook(out):
@@ -113,7 +113,7 @@ def test_the_file_and_notes_columns_follow_status_and_seconds(graded_cohort):
 def test_a_rerun_that_reuses_every_row_keeps_the_file_and_notes_columns(cohort_with_clutter, graded_cohort):
     _, out = graded_cohort
     before = gradebook(out)
-    again = grader.batch(cohort_with_clutter, out=out, jobs=2, max_examples=10)
+    again = api.batch(cohort_with_clutter, out=out, jobs=2, max_examples=10)
     assert (again.graded, again.reused) == (0, 2)
     after = gradebook(out)
     assert (after["alice"]["file"], after["alice"]["notes"]) == ("answer.ipynb", "")

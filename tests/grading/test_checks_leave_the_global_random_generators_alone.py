@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import grader
+from grading import api
 
 ROOT = Path(__file__).resolve().parents[1] / "fixtures"
 FIXTURES = {
@@ -30,6 +30,6 @@ def test_grading_leaves_the_global_generators_exactly_as_it_found_them(assignmen
     np.random.seed(12345)
     before = states()
     for name in FIXTURES[assignment]:
-        report = grader.grade(ROOT / folder / name, assignment, out=tmp_path / name, max_examples=30)
+        report = api.grade(ROOT / folder / name, assignment, out=tmp_path / name, max_examples=30)
         assert report.status == "graded", name
     assert states() == before

@@ -22,6 +22,7 @@ from checks import backward, forward
 from checks.layer import LAST, SEQUENCE, Context
 from checks.property import Runs
 from checks.results import FAILED, Outcome
+from checks.session import Recorder
 from grading.diagnose import Diagnoser, LocalSession
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +109,7 @@ def test_every_gate_order_is_told_apart_by_the_explicit_cases_of_each_lstm_check
     for mistake in (m for m in library.mistakes if m.name.startswith("gate_order_")):
         session = LocalSession({"LSTM": library.build(mistake.name, last_only=style == LAST)})
         for name, check in checks.items():
-            prop = check(Context(session, contract, style, Runs(seed=0, max_examples=1)))
+            prop = check(Context(Recorder(session), contract, style, Runs(seed=0, max_examples=1)))
             evidence = tuple(said for case in prop.explicit for said in prop.transcript(case))
             diagnosis = Diagnoser({"LSTM": library}).diagnose(Outcome(FAILED, "", evidence=evidence), "LSTM", style)
             assert (diagnosis.match, diagnosis.mistakes) == ("exact", (mistake.name,)), (mistake.name, name)

@@ -14,7 +14,7 @@ from checks import backward, forward
 from checks.layer import SEQUENCE, Context
 from checks.property import Runs, run_property
 from checks.results import FAILED, Outcome
-from checks.session import Call, New, Set
+from checks.session import Call, New, Recorder, Set
 from grading.diagnose import Diagnoser, LocalSession
 
 SPEC = assignments.get("dic-sprint22")
@@ -23,7 +23,7 @@ RUNS = Runs(seed=0, max_examples=20)
 
 
 def outcome_of(check, cls) -> Outcome:
-    ctx = Context(LocalSession({"SimpleRNN": cls}), CONTRACT, SEQUENCE, RUNS)
+    ctx = Context(Recorder(LocalSession({"SimpleRNN": cls})), CONTRACT, SEQUENCE, RUNS)
     return run_property(check(ctx), RUNS)
 
 
@@ -92,7 +92,7 @@ def test_a_failure_that_is_not_about_numbers_gets_no_diagnosis():
 
 
 def test_answers_that_correct_code_reproduces_get_no_diagnosis():
-    ctx = Context(LocalSession({"SimpleRNN": mistakes.with_mistakes()}), CONTRACT, SEQUENCE, RUNS)
+    ctx = Context(Recorder(LocalSession({"SimpleRNN": mistakes.with_mistakes()})), CONTRACT, SEQUENCE, RUNS)
     prop = backward.gradient("dWh")(ctx)
     evidence = tuple(said for case in prop.explicit for said in prop.transcript(case))
     assert evidence and diagnose(Outcome(FAILED, "as if it had failed", evidence=evidence)) is None

@@ -12,7 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 from rich.console import Console
 
-import grader
+from grading import api
 from grading.report import ProblemResult
 from grading.reports import write_all
 from grading.reports.as_junit import junit
@@ -139,7 +139,7 @@ def test_a_graded_file_named_with_a_newline_and_markdown_stays_a_name_in_every_r
     folder.mkdir()
     shutil.copy(SOLUTION, folder / FILE)
     (folder / "helper.py").write_text("SCALE = 1.0\n")
-    graded = grader.grade(folder, "dic-sprint22", out=tmp_path / "out", max_examples=5, use_torch=False)
+    graded = api.grade(folder, "dic-sprint22", out=tmp_path / "out", max_examples=5, use_torch=False)
     assert graded.file == FILE
     text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     kinds = structure(text)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import grader
+from grading import api
 from grading import load
 from tests.grading.starter_folders import IMPLEMENTED, LAST_MONTH, LAST_YEAR, YESTERDAY, finished_work, modified_at, untouched_starter
 
@@ -34,7 +34,7 @@ def test_an_untouched_starter_beside_a_finished_notebook_loses_to_the_notebook(s
 
 
 def test_grading_a_folder_with_the_starter_and_a_finished_notebook_gives_the_notebooks_full_score(starter_beside_a_finished_notebook):
-    report = grader.grade(starter_beside_a_finished_notebook, max_examples=10)
+    report = api.grade(starter_beside_a_finished_notebook, max_examples=10)
     assert (report.file, report.score, report.status) == ("answer.ipynb", 100, "graded")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import grader
+from grading import api
 from tests.grading.diagnosed import assert_diagnosed_as
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lstm"
@@ -36,7 +36,7 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def reports():
-    return {name: grader.grade(FIXTURES / name, "lstm", max_examples=25) for name in CASES}
+    return {name: api.grade(FIXTURES / name, "lstm", max_examples=25) for name in CASES}
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -5,7 +5,7 @@ import csv
 import subprocess
 import sys
 
-import grader
+from grading import api
 from grading.reports.as_markdown import markdown
 from tests.grading.starter_folders import IMPLEMENTED, LAST_MONTH, LAST_YEAR, ROOT, YESTERDAY, finished_work, modified_at
 
@@ -22,7 +22,7 @@ def broken_work(path, *, modified):
 def test_a_newer_file_whose_forward_raises_loses_to_an_older_one_whose_forward_runs(tmp_path):
     finished_work(tmp_path / "answer.py", modified=LAST_YEAR)
     broken_work(tmp_path / "scratch.py", modified=YESTERDAY)
-    report = grader.grade(tmp_path, "dic-sprint22", max_examples=10, use_torch=False)
+    report = api.grade(tmp_path, "dic-sprint22", max_examples=10, use_torch=False)
     assert report.file == "answer.py"
     assert report.choice == "2 files define SimpleRNN (scratch.py, answer.py); graded answer.py, the only one whose forward runs"
     assert report.score == 83  # every check but the two torch ones, skipped here
@@ -31,7 +31,7 @@ def test_a_newer_file_whose_forward_raises_loses_to_an_older_one_whose_forward_r
 def test_two_files_whose_forwards_both_run_are_a_tie_said_in_the_reports_first_lines_and_on_the_console(tmp_path):
     finished_work(tmp_path / "old" / "rnn.py", modified=LAST_MONTH)
     finished_work(tmp_path / "answer.ipynb", modified=YESTERDAY)
-    report = grader.grade(tmp_path, "dic-sprint22", max_examples=10, use_torch=False)
+    report = api.grade(tmp_path, "dic-sprint22", max_examples=10, use_torch=False)
     said = (
         "2 files define SimpleRNN and 2 of them have a forward that runs (answer.ipynb, old/rnn.py); graded answer.ipynb, "
         "the most recently modified: remove the others, or check that it is the one you meant"
@@ -47,7 +47,7 @@ def test_two_files_whose_forwards_both_run_are_a_tie_said_in_the_reports_first_l
 def test_when_no_forward_runs_the_most_recently_modified_file_is_graded_and_the_choice_says_none_ran(tmp_path):
     broken_work(tmp_path / "a.py", modified=LAST_YEAR)
     broken_work(tmp_path / "b.py", modified=YESTERDAY)
-    report = grader.grade(tmp_path, "dic-sprint22", max_examples=10, use_torch=False)
+    report = api.grade(tmp_path, "dic-sprint22", max_examples=10, use_torch=False)
     assert report.file == "b.py"
     assert report.choice == "2 files define SimpleRNN (b.py, a.py) and no forward of theirs runs; graded b.py, the most recently modified"
 
@@ -56,7 +56,7 @@ def test_a_batch_student_with_a_tie_gets_it_in_the_gradebooks_notes_column(tmp_p
     cohort, out = tmp_path / "cohort", tmp_path / "out"
     finished_work(cohort / "dana" / "v1.py", modified=LAST_MONTH)
     finished_work(cohort / "dana" / "v2.py", modified=YESTERDAY)
-    grader.batch(cohort, "dic-sprint22", out=out, jobs=1, max_examples=5)
+    api.batch(cohort, "dic-sprint22", out=out, jobs=1, max_examples=5)
     with open(out / "gradebook.csv", newline="") as f:
         row = next(csv.DictReader(f))
     assert (row["student"], row["file"]) == ("dana", "v2.py")

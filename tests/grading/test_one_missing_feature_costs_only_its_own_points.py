@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import assignments
-import grader
+from grading import api
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -17,13 +17,13 @@ def failed(report) -> list[str]:
 
 
 def test_a_forward_without_h0_loses_only_the_initial_state_check():
-    report = grader.grade(FIXTURES / "dic_sprint22" / "forward_without_h0_parameter.py", max_examples=15)
+    report = api.grade(FIXTURES / "dic_sprint22" / "forward_without_h0_parameter.py", max_examples=15)
     assert failed(report) == ["problem1.forward_with_initial_state"]
     assert "unexpected keyword argument 'h0'" in report.problems[0].checks[2].message
 
 
 def test_an_lstm_forward_without_c0_loses_only_the_initial_state_check():
-    report = grader.grade(FIXTURES / "lstm" / "forward_without_c0_parameter.py", "lstm", max_examples=15)
+    report = api.grade(FIXTURES / "lstm" / "forward_without_c0_parameter.py", "lstm", max_examples=15)
     assert failed(report) == ["problem1.forward_with_initial_state"]
     assert "unexpected keyword argument 'c0'" in report.problems[0].checks[2].message
 
@@ -35,7 +35,7 @@ def test_changing_h0_in_place_is_the_inputs_checks_failure_not_the_initial_state
     )
     assert changed != source
     (tmp_path / "writes_into_h0.py").write_text(changed)
-    report = grader.grade(tmp_path / "writes_into_h0.py", max_examples=15, use_torch=False)
+    report = api.grade(tmp_path / "writes_into_h0.py", max_examples=15, use_torch=False)
     checks = {c.name: c for c in report.problems[0].checks}
     assert (
         checks["forward_keeps_inputs"].status == "failed"

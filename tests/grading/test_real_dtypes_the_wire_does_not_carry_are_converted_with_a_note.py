@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import grader
+from grading import api
 from checks import layer
 from checks.session import Call, New
 from grading.worker import WorkerSession
@@ -57,7 +57,7 @@ def test_what_is_not_a_real_number_is_described_not_converted():
 
 
 def test_a_class_that_answers_in_big_endian_float64_gets_every_point_and_a_warning_saying_so(tmp_path):
-    report = grader.grade(RED_TEAM / "ok_big_endian_float64.py", "dic-sprint22", out=tmp_path, max_examples=5, use_torch=False)
+    report = api.grade(RED_TEAM / "ok_big_endian_float64.py", "dic-sprint22", out=tmp_path, max_examples=5, use_torch=False)
     assert {c.status for _, c in report.checks} == {"passed", "skipped"}  # skipped: torch parity, not run here
     warnings = [w for _, c in report.checks for w in c.warnings]
     assert "forward's output was big-endian float64 (>f8); it was converted to float64 for checking." in warnings

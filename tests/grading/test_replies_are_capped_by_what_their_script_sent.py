@@ -1,7 +1,7 @@
 """A reply is bounded by its own script: no returned value may hold more than four times what the script's inputs
 make an honest answer hold, and the whole frame no more than an honest reply's values and texts could fill. An
 honest worker describes a larger value instead of sending it (a wrong answer that says so); a frame larger than the
-bound is refused before it is read. The replies kept for reuse are bounded in bytes as well as in number."""
+bound is refused before it is read."""
 
 import itertools
 import time
@@ -50,7 +50,7 @@ def test_a_forward_returning_32_mib_is_a_wrong_answer_that_names_its_size_and_no
     finally:
         s.close()
     assert value.array is None, "32 MiB were read and widened to 256 MiB of float64"
-    most, limit = worker.script_bounds(script)
+    _, most, limit = worker.script_frame(script)
     assert value.size == 32 * 2**20 and value.most == most == 4 * 24 + protocol.RETURN_SLACK
     assert value.describe() == f"an ndarray of 33554432 values, more than the {most} one value may hold for these inputs"
     assert limit < 256 * 1024  # the most this script's reply frame may take, texts included
@@ -62,7 +62,7 @@ def test_a_forged_array_over_the_bound_ends_the_worker_before_its_bytes_are_read
         Set({"Wx": np.ones((2, 3)), "Wh": np.ones((3, 3)), "B": np.ones(3)}),
         Call("forward", (np.ones((1, 2, 2)),)),
     ]
-    most, limit = worker.script_bounds(script)
+    _, most, limit = worker.script_frame(script)
 
     def enlarged(size):
         def tamper(frame, number, request):
@@ -82,16 +82,3 @@ def test_a_forged_array_over_the_bound_ends_the_worker_before_its_bytes_are_read
                 s.run(script)
             s.close()
         assert said in lost.value.reason
-
-
-def test_the_replies_kept_for_reuse_are_bounded_in_bytes(monkeypatch):
-    monkeypatch.setattr(worker, "RECENT_BYTES", 20_000)
-    with fake_workers({"SimpleRNN": ZeroRNN}):
-        s = WorkerSession({"op": "load", "sources": [], "mode": "module"}, blocked=frozenset(), memory_bytes=0)
-        s.deadline = time.monotonic() + 30
-        for n in range(1, 41):
-            params = {"Wx": np.ones((2, n)), "Wh": np.ones((n, n)), "B": np.ones(n)}
-            s.run([New("SimpleRNN", (2, n)), Set(params), Call("forward", (np.ones((2, 3, 2)),))])
-        s.close()
-    assert 0 < s.recent_bytes <= 20_000 and len(s.recent) < 40
-    assert s.recent_bytes == sum(size for _, size in s.recent.values())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import grader
+from grading import api
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
 
@@ -14,7 +14,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
 @pytest.fixture(scope="module")
 def out(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
-    grader.grade(FIXTURES / "bug_dwh_uses_h_t.py", out=folder, max_examples=20)
+    api.grade(FIXTURES / "bug_dwh_uses_h_t.py", out=folder, max_examples=20)
     return folder
 
 
@@ -62,6 +62,6 @@ def test_the_markdown_report_has_a_problem_table_then_each_failure_with_input_an
 def test_a_report_is_written_even_when_nothing_could_be_loaded(tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{ this is not json")
-    report = grader.grade(broken, out=tmp_path / "out", max_examples=5)
+    report = api.grade(broken, out=tmp_path / "out", max_examples=5)
     assert report.score == 0 and (tmp_path / "out" / "report.md").exists()
     assert "broken.ipynb is not a readable notebook" in report.problems[0].checks[0].message

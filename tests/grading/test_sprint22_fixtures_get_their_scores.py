@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import grader
+from grading import api
 from tests.grading.diagnosed import assert_diagnosed_as
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
@@ -62,7 +62,7 @@ def reports():
 
     Five seconds for a hang: each of the three problems then gets a share of at least a second and a half.
     """
-    return {name: grader.grade(FIXTURES / name, max_examples=25, timeout=5 if "hang" in name else 30) for name in CASES}
+    return {name: api.grade(FIXTURES / name, max_examples=25, timeout=5 if "hang" in name else 30) for name in CASES}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -75,7 +75,7 @@ def test_every_fixture_in_the_folder_has_an_expectation():
 
 
 def test_a_dwh_bug_is_shown_on_the_smallest_input_with_the_fix():
-    dwh = next(c for p, c in grader.grade(FIXTURES / "bug_dwh_uses_h_t.py", max_examples=25).checks if c.name == "backward_dWh")
+    dwh = next(c for p, c in api.grade(FIXTURES / "bug_dwh_uses_h_t.py", max_examples=25).checks if c.name == "backward_dWh")
     assert dwh.status == "failed" and dwh.message.startswith("dWh: 1 of 1 entries differ")
     assert "X (batch=1, n_sequences=1, n_features=1)" in dwh.counterexample
     assert "h_(t-1)" in dwh.hint

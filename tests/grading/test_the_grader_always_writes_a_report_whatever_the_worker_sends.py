@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import grader
+from grading import api
 from checks.session import Call, Done, Get, New, Raised, Set, WorkerLost
 from grading import protocol
 from grading.worker import WorkerSession
@@ -136,7 +136,7 @@ def random_tampering(rng: random.Random):
 def honest(tmp_path_factory):
     """What the same answers earn when nothing changes them."""
     with fake_workers({"SimpleRNN": ZeroRNN}):
-        report = grader.grade(SUBMISSION, "dic-sprint22", out=tmp_path_factory.mktemp("honest"), max_examples=5, use_torch=False)
+        report = api.grade(SUBMISSION, "dic-sprint22", out=tmp_path_factory.mktemp("honest"), max_examples=5, use_torch=False)
     return [p.score for p in report.problems]
 
 
@@ -158,7 +158,7 @@ def test_a_grading_ends_with_its_reports_and_no_more_points_than_its_answers_ear
             return schedule[number](frame, number) if number in schedule else frame
 
         with fake_workers({"SimpleRNN": ZeroRNN}, tamper):
-            report = grader.grade(SUBMISSION, "dic-sprint22", out=tmp_path / str(seed), max_examples=5, use_torch=False)
+            report = api.grade(SUBMISSION, "dic-sprint22", out=tmp_path / str(seed), max_examples=5, use_torch=False)
         written = _reports_are_readable(tmp_path / str(seed))
         assert written["score"] == report.score, seed
         assert all(p.score <= earned for p, earned in zip(report.problems, honest)), seed

@@ -3,7 +3,7 @@ the report says what forward did and no check fails a forward for returning only
 
 from pathlib import Path
 
-import grader
+from grading import api
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
 
@@ -30,14 +30,14 @@ def style_note(report) -> str:
 
 
 def test_a_forward_that_runs_only_where_n_features_equals_n_nodes_is_probed_there_and_its_style_told():
-    report = grader.grade(FIXTURES / "bug_state_shaped_like_x_last_step_only.py", max_examples=10, use_torch=False)
+    report = api.grade(FIXTURES / "bug_state_shaped_like_x_last_step_only.py", max_examples=10, use_torch=False)
     assert "SimpleRNN.forward returns only the last h (batch, n_nodes); graded that way" in report.notes
     assert not any("has shape" in c.message for _, c in report.checks)
 
 
 def test_when_no_probe_runs_the_note_names_the_exception_the_line_and_the_input(tmp_path):
     (tmp_path / "odd_steps.py").write_text(EVEN_STEPS_RAISE)
-    report = grader.grade(tmp_path / "odd_steps.py", max_examples=10, use_torch=False)
+    report = api.grade(tmp_path / "odd_steps.py", max_examples=10, use_torch=False)
     assert style_note(report) == (
         "could not tell SimpleRNN.forward's return style: forward raised ValueError: this forward only takes an odd number "
         "of steps at odd_steps.py, line 11, on X of shape (1, 2, 1), n_nodes 1 and zero initial states; "
@@ -47,7 +47,7 @@ def test_when_no_probe_runs_the_note_names_the_exception_the_line_and_the_input(
 
 def test_when_the_style_cannot_be_told_a_forward_returning_the_last_h_is_never_failed_for_its_shape(tmp_path):
     (tmp_path / "odd_steps.py").write_text(EVEN_STEPS_RAISE)
-    report = grader.grade(tmp_path / "odd_steps.py", max_examples=25, use_torch=False)
+    report = api.grade(tmp_path / "odd_steps.py", max_examples=25, use_torch=False)
     forward_checks = [c for c in report.problems[0].checks if c.status != "skipped"]
     assert not any("shape" in c.message for c in forward_checks)
     # It fails where it raises (an even number of steps), and nowhere else: the experiment's three steps pass.

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import grader
+from grading import api
 from checks import torch_parity
 from grading import torch_oracle
 
@@ -49,7 +49,7 @@ def test_a_dead_oracle_fails_the_parity_checks_with_the_reason_and_nothing_else(
     dead.process.wait()
     monkeypatch.setattr(torch_oracle, "oracle", lambda: dead)
     # A seed no other test uses: torch's answers for cases this process saw before are remembered, and need no oracle.
-    report = grader.grade(SOLUTION, "dic-sprint22", out=tmp_path, max_examples=10, seed=4242)
+    report = api.grade(SOLUTION, "dic-sprint22", out=tmp_path, max_examples=10, seed=4242)
     checks = {c.name: c for p in report.problems for c in p.checks}
     parity = {name for name in checks if name.endswith("matches_torch")}
     assert parity, "the assignment has torch parity checks"

@@ -15,9 +15,9 @@ def run(*args):
 
 
 def test_every_check_a_diagnosis_explains_carries_the_mistakes_hint_and_check_says_it_once():
-    import grader
+    from grading import api
 
-    report = grader.check(FIXTURES / "dic_sprint22" / "bug_no_dh_carry.py")
+    report = api.check(FIXTURES / "dic_sprint22" / "bug_no_dh_carry.py")
     failed = [c for c in report.problems[2].checks if c.status == "failed"]
     assert len(failed) == 5 and {c.hint for c in failed} == {NO_DH_CARRY_HINT}
     done = run("check", FIXTURES / "dic_sprint22" / "bug_no_dh_carry.py")

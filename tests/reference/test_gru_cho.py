@@ -16,7 +16,7 @@ from hypothesis import given, strategies as st
 from checks import strategies, torch_parity
 from checks.compare import assert_close
 from checks.gradcheck import numerical_gradients
-from reference import gru
+from reference import gru, gru_cho
 
 FD = dict(atol=1e-8, rtol=1e-6)
 TORCH = dict(atol=1e-10, rtol=1e-13)
@@ -33,7 +33,7 @@ class Case(NamedTuple):
 @st.composite
 def cases(draw, h0: bool | None = None) -> Case:
     N, T, D, H = draw(SHAPES)
-    params = {k: draw(strategies.arrays(shape)) for k, shape in gru.cho_param_shapes(D, H).items()}
+    params = {k: draw(strategies.arrays(shape)) for k, shape in gru_cho.param_shapes(D, H).items()}
     given = draw(st.booleans()) if h0 is None else h0
     return Case(
         draw(strategies.arrays((N, T, D))), params, draw(strategies.arrays((N, H))) if given else None, draw(strategies.arrays((N, T, H)))
@@ -47,8 +47,8 @@ def _filled(case: Case) -> Case:
 
 
 def _run(case: Case):
-    hs, cache = gru.cho_forward(case.x, case.params, case.h0)
-    return hs, gru.cho_backward(case.dhs, cache)
+    hs, cache = gru_cho.forward(case.x, case.params, case.h0)
+    return hs, gru_cho.backward(case.dhs, cache)
 
 
 def _torch_run(case: Case):
@@ -75,7 +75,7 @@ def _torch_run(case: Case):
 def test_every_gradient_matches_finite_differences(case):
     case = _filled(case)
     thetas = {"x": case.x, "h0": case.h0, **case.params}
-    numeric = numerical_gradients(lambda: (gru.cho_forward(case.x, case.params, case.h0)[0],), thetas, (case.dhs,))
+    numeric = numerical_gradients(lambda: (gru_cho.forward(case.x, case.params, case.h0)[0],), thetas, (case.dhs,))
     assert_close(numeric, _run(case)[1], name="grads", **FD)
 
 
@@ -99,20 +99,20 @@ def test_with_a_diagonal_wh_n_it_is_torchs_gru_with_the_update_gate_negated(case
     for key in ("Wx", "Wh", "bx"):
         torch_params[key][..., z] *= -1
     theirs = torch_parity.run(case.x, [torch_params], kind="gru", dout=case.dhs, h0=None if case.h0 is None else case.h0[None])
-    assert_close(theirs.out, gru.cho_forward(case.x, p, case.h0)[0], name="hs", **TORCH)
+    assert_close(theirs.out, gru_cho.forward(case.x, p, case.h0)[0], name="hs", **TORCH)
 
 
 def test_an_update_gate_of_zero_keeps_the_previous_state_as_the_slides_write_it():
     rng = np.random.default_rng(2)
     N, T, D, H = 2, 5, 3, 4
     x, h0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
-    p = gru.cho_init_params(D, H, rng)
+    p = gru_cho.init_params(D, H, rng)
     p["Wx"][:, H : 2 * H] = p["Wh"][:, H : 2 * H] = 0.0
     p["b"][H : 2 * H] = -40.0  # z = 4e-18: h_t = (1 - z) h_{t-1} + z h̃ is h_{t-1}
-    hs, _ = gru.cho_forward(x, p, h0)
+    hs, _ = gru_cho.forward(x, p, h0)
     assert_close(np.broadcast_to(h0[:, None], hs.shape), hs, atol=1e-15, rtol=0, name="hs when z = 0")
     p["b"][H : 2 * H] = 40.0  # z = 1: h_t is the candidate, tanh(x_t Wx_n + (r * h_{t-1}) Wh_n + b_n)
-    hs, _ = gru.cho_forward(x, p, h0)
+    hs, _ = gru_cho.forward(x, p, h0)
     h_prev = np.concatenate([h0[:, None], hs[:, :-1]], axis=1)
     r = 1 / (1 + np.exp(-(x @ p["Wx"][:, :H] + h_prev @ p["Wh"][:, :H] + p["b"][:H])))
     candidate = np.tanh(x @ p["Wx"][:, 2 * H :] + (r * h_prev) @ p["Wh"][:, 2 * H :] + p["b"][2 * H :])
@@ -125,13 +125,13 @@ def test_stepping_through_time_gives_the_sequence_outputs_and_gradients(case):
     hs, grads = _run(case)
     h, step_hs, caches = case.h0, [], []
     for t in range(case.x.shape[1]):
-        h, cache = gru.cho_step_forward(case.x[:, t], h, case.params)
+        h, cache = gru_cho.step_forward(case.x[:, t], h, case.params)
         step_hs.append(h)
         caches.append(cache)
     step_grads = {k: np.zeros_like(v) for k, v in case.params.items()}
     dx, dh = np.zeros_like(case.x), np.zeros_like(h)
     for t in reversed(range(case.x.shape[1])):
-        g = gru.cho_step_backward(case.dhs[:, t] + dh, caches[t])
+        g = gru_cho.step_backward(case.dhs[:, t] + dh, caches[t])
         dx[:, t], dh = g.pop("x"), g.pop("h_prev")
         for k in step_grads:
             step_grads[k] += g[k]
@@ -153,10 +153,10 @@ def _read_only(case: Case) -> Case:
 def test_forward_and_backward_leave_their_inputs_and_the_global_random_state_alone(case):
     frozen = _read_only(case)
     state = np.random.get_state()
-    _, cache = gru.cho_forward(frozen.x, frozen.params, frozen.h0)
-    gru.cho_backward(frozen.dhs, cache)
-    _, step_cache = gru.cho_step_forward(frozen.x[:, 0], frozen.h0, frozen.params)
-    gru.cho_step_backward(frozen.dhs[:, 0], step_cache)
+    _, cache = gru_cho.forward(frozen.x, frozen.params, frozen.h0)
+    gru_cho.backward(frozen.dhs, cache)
+    _, step_cache = gru_cho.step_forward(frozen.x[:, 0], frozen.h0, frozen.params)
+    gru_cho.step_backward(frozen.dhs[:, 0], step_cache)
     assert_close(case, frozen, atol=0, rtol=0, name="inputs")
     after = np.random.get_state()
     assert state[0] == after[0] and np.array_equal(state[1], after[1]) and state[2:] == after[2:]
@@ -165,28 +165,28 @@ def test_forward_and_backward_leave_their_inputs_and_the_global_random_state_alo
 @given(case=cases(h0=True))
 def test_changing_the_inputs_after_forward_does_not_change_backward(case):
     mine = _filled(case)
-    _, cache = gru.cho_forward(mine.x, mine.params, mine.h0)
+    _, cache = gru_cho.forward(mine.x, mine.params, mine.h0)
     for a in (mine.x, mine.h0, *mine.params.values()):
         a += 1.0  # what an optimizer step or a reused buffer would do
-    assert_close(_run(case)[1], gru.cho_backward(case.dhs, cache), atol=0, rtol=0, name="grads")
+    assert_close(_run(case)[1], gru_cho.backward(case.dhs, cache), atol=0, rtol=0, name="grads")
 
 
 rng = np.random.default_rng(0)
 N, T, D, H = 2, 5, 3, 4
 X = rng.standard_normal((N, T, D))
-CHO = gru.cho_init_params(D, H, rng)
+CHO = gru_cho.init_params(D, H, rng)
 TORCH_FORM = gru.init_params(D, H, rng)
 
 BAD_CALLS = [
-    ("given-torch-form-biases", lambda: gru.cho_forward(X, TORCH_FORM), ["params has 'bx' and 'bh'", "one bias 'b' of shape (3H,)"]),
-    ("missing-b", lambda: gru.cho_forward(X, {"Wx": CHO["Wx"], "Wh": CHO["Wh"]}), ["params is missing 'b'", "'Wx', 'Wh', 'b'"]),
-    ("b-of-wrong-length", lambda: gru.cho_forward(X, {**CHO, "b": np.zeros(H)}), ["params['b'] has shape (4,)", "expected (12,)"]),
-    ("Wh-without-three-blocks", lambda: gru.cho_forward(X, {**CHO, "Wh": np.zeros((H, H))}), ["params['Wh'] has shape (4, 4)", "(H, 3*H)"]),
-    ("h0-with-time-axis", lambda: gru.cho_forward(X, CHO, h0=np.zeros((N, T, H))), ["h0 has shape (2, 5, 4)", "expected (2, 4)"]),
-    ("step-x-with-time-axis", lambda: gru.cho_step_forward(X, np.zeros((N, H)), CHO), ["x has shape (2, 5, 3)", "expected 2 axes (N, D)"]),
+    ("given-torch-form-biases", lambda: gru_cho.forward(X, TORCH_FORM), ["params has 'bx' and 'bh'", "one bias 'b' of shape (3H,)"]),
+    ("missing-b", lambda: gru_cho.forward(X, {"Wx": CHO["Wx"], "Wh": CHO["Wh"]}), ["params is missing 'b'", "'Wx', 'Wh', 'b'"]),
+    ("b-of-wrong-length", lambda: gru_cho.forward(X, {**CHO, "b": np.zeros(H)}), ["params['b'] has shape (4,)", "expected (12,)"]),
+    ("Wh-without-three-blocks", lambda: gru_cho.forward(X, {**CHO, "Wh": np.zeros((H, H))}), ["params['Wh'] has shape (4, 4)", "(H, 3*H)"]),
+    ("h0-with-time-axis", lambda: gru_cho.forward(X, CHO, h0=np.zeros((N, T, H))), ["h0 has shape (2, 5, 4)", "expected (2, 4)"]),
+    ("step-x-with-time-axis", lambda: gru_cho.step_forward(X, np.zeros((N, H)), CHO), ["x has shape (2, 5, 3)", "expected 2 axes (N, D)"]),
     (
         "backward-dhs-of-wrong-shape",
-        lambda: gru.cho_backward(np.zeros((N, T, H + 1)), gru.cho_forward(X, CHO)[1]),
+        lambda: gru_cho.backward(np.zeros((N, T, H + 1)), gru_cho.forward(X, CHO)[1]),
         ["dhs has shape (2, 5, 5)", "expected (2, 5, 4)"],
     ),
 ]

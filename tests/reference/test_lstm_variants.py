@@ -16,7 +16,7 @@ from hypothesis import given, strategies as st
 from checks import strategies, torch_parity
 from checks.compare import assert_close
 from checks.gradcheck import numerical_gradients
-from reference import lstm
+from reference import lstm, lstm_coupled, lstm_peephole
 
 FD = dict(atol=1e-8, rtol=1e-6)
 TORCH = dict(atol=1e-10, rtol=1e-13)
@@ -48,19 +48,19 @@ class Variant(NamedTuple):
 
 VARIANTS = {
     "peephole": Variant(
-        lstm.peephole_param_shapes,
-        lstm.peephole_forward,
-        lstm.peephole_backward,
-        lstm.peephole_step_forward,
-        lstm.peephole_step_backward,
+        lstm_peephole.param_shapes,
+        lstm_peephole.forward,
+        lstm_peephole.backward,
+        lstm_peephole.step_forward,
+        lstm_peephole.step_backward,
         _torch_peephole_step,
     ),
     "coupled": Variant(
-        lstm.coupled_param_shapes,
-        lstm.coupled_forward,
-        lstm.coupled_backward,
-        lstm.coupled_step_forward,
-        lstm.coupled_step_backward,
+        lstm_coupled.param_shapes,
+        lstm_coupled.forward,
+        lstm_coupled.backward,
+        lstm_coupled.step_forward,
+        lstm_coupled.step_backward,
         _torch_coupled_step,
     ),
 }
@@ -168,7 +168,7 @@ def test_coupled_lstm_input_gate_is_one_minus_its_forget_gate(data):
     case = _filled(data.draw(cases("coupled"), label="case"))
     x, p = case.x, case.params
     H = case.dhs.shape[2]
-    hs, cache = lstm.coupled_forward(x, p, case.h0, case.c0)
+    hs, cache = lstm_coupled.forward(x, p, case.h0, case.c0)
     h, c = case.h0, case.c0
     for t in range(x.shape[1]):
         # The slides' C_t = f_t * C_{t-1} + (1 - f_t) * C̃_t, from the returned h_{t-1} alone.
@@ -183,13 +183,13 @@ def test_coupled_lstm_keeps_its_cell_when_it_forgets_nothing_and_replaces_it_whe
     rng = np.random.default_rng(1)
     N, T, D, H = 2, 5, 3, 4
     x, c0 = rng.standard_normal((N, T, D)), rng.standard_normal((N, H))
-    p = lstm.coupled_init_params(D, H, rng)
+    p = lstm_coupled.init_params(D, H, rng)
     p["Wx"][:, :H] = p["Wh"][:, :H] = 0.0
     p["b"][:H] = 40.0  # f = 1 - 4e-18: so i = 1 - f lets no candidate in
-    _, cache = lstm.coupled_forward(x, p, c0=c0)
+    _, cache = lstm_coupled.forward(x, p, c0=c0)
     assert_close(np.broadcast_to(c0, cache.cs.shape), cache.cs, atol=1e-15, rtol=0, name="cs when f = 1")
     p["b"][:H] = -40.0  # f = 4e-18: the old cell is replaced by the candidate g
-    _, cache = lstm.coupled_forward(x, p, c0=c0)
+    _, cache = lstm_coupled.forward(x, p, c0=c0)
     g = cache.gates[..., 2 * H : 3 * H]
     assert_close(g, cache.cs, atol=1e-15, rtol=0, name="cs when f = 0")
 
@@ -258,49 +258,49 @@ def test_changing_the_inputs_after_forward_does_not_change_backward(variant, dat
 rng = np.random.default_rng(0)
 N, T, D, H = 2, 5, 3, 4
 X = rng.standard_normal((N, T, D))
-PEEPHOLE = lstm.peephole_init_params(D, H, rng)
-COUPLED = lstm.coupled_init_params(D, H, rng)
+PEEPHOLE = lstm_peephole.init_params(D, H, rng)
+COUPLED = lstm_coupled.init_params(D, H, rng)
 LSTM = lstm.init_params(D, H, rng)
 
 BAD_CALLS = [
     (
         "peephole-missing-p_o",
-        lambda: lstm.peephole_forward(X, {k: v for k, v in PEEPHOLE.items() if k != "p_o"}),
+        lambda: lstm_peephole.forward(X, {k: v for k, v in PEEPHOLE.items() if k != "p_o"}),
         ["params is missing 'p_o'", "'Wx', 'Wh', 'b', 'p_i', 'p_f', 'p_o'"],
     ),
     (
         "peephole-p_i-a-matrix",
-        lambda: lstm.peephole_forward(X, {**PEEPHOLE, "p_i": np.zeros((H, H))}),
+        lambda: lstm_peephole.forward(X, {**PEEPHOLE, "p_i": np.zeros((H, H))}),
         ["params['p_i'] has shape (4, 4)", "expected (4,)", "H=4"],
     ),
     (
         "peephole-plain-lstm-params",
-        lambda: lstm.peephole_forward(X, LSTM),
+        lambda: lstm_peephole.forward(X, LSTM),
         ["params is missing 'p_i', 'p_f', 'p_o'"],
     ),
     (
         "peephole-step-c_prev-of-wrong-shape",
-        lambda: lstm.peephole_step_forward(X[:, 0], np.zeros((N, H)), np.zeros((N, H + 1)), PEEPHOLE),
+        lambda: lstm_peephole.step_forward(X[:, 0], np.zeros((N, H)), np.zeros((N, H + 1)), PEEPHOLE),
         ["c_prev has shape (2, 5)", "expected (2, 4)"],
     ),
     (
         "coupled-given-four-gate-blocks",
-        lambda: lstm.coupled_forward(X, LSTM),
+        lambda: lstm_coupled.forward(X, LSTM),
         ["params['Wh'] has shape (4, 16)", "expected (H, 3*H)"],
     ),
     (
         "coupled-x-features-differ-from-Wx-rows",
-        lambda: lstm.coupled_forward(X[..., :2], COUPLED),
+        lambda: lstm_coupled.forward(X[..., :2], COUPLED),
         ["params['Wx'] has shape (3, 12)", "expected (2, 12)", "x of shape (2, 5, 2)"],
     ),
     (
         "coupled-backward-dc_last-of-wrong-shape",
-        lambda: lstm.coupled_backward(np.zeros((N, T, H)), lstm.coupled_forward(X, COUPLED)[1], dc_last=np.zeros(H)),
+        lambda: lstm_coupled.backward(np.zeros((N, T, H)), lstm_coupled.forward(X, COUPLED)[1], dc_last=np.zeros(H)),
         ["dc_last has shape (4,)", "expected (2, 4)"],
     ),
     (
         "peephole-backward-dhs-of-wrong-shape",
-        lambda: lstm.peephole_backward(np.zeros((N, T)), lstm.peephole_forward(X, PEEPHOLE)[1]),
+        lambda: lstm_peephole.backward(np.zeros((N, T)), lstm_peephole.forward(X, PEEPHOLE)[1]),
         ["dhs has shape (2, 5)", "expected (2, 5, 4)"],
     ),
 ]

@@ -1,0 +1,54 @@
+"""The Python API: grade a submission, check one, or grade a cohort, each as ``Settings`` say.
+
+    from grading.api import Settings, batch, check, grade
+
+    report = grade("my_rnn.py", "dic-sprint22", out="report")          # a grading.report.Report
+    report = grade("my_rnn.py", settings=Settings(seed=3, max_examples=200))
+    report = check("my_rnn.py")                                          # Settings.for_check(): 15 examples, no torch
+    result = batch("submissions/", out="grades", jobs=2)                 # a grading.batch.Result
+
+``Settings`` holds every default; a function's keyword options (``seed=3``) change its fields for one call.
+``grader.py`` is the command line over these functions, and ``grading.pytest_plugin`` runs ``grade`` as tests.
+``grade`` and ``check`` live in ``grading.single``, below ``grading.batch``, which grades each submission with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from grading.single import CHECK_EXAMPLES, Settings, check, choose_assignment, grade, secret_seed, settled
+
+if TYPE_CHECKING:
+    from grading.batch import Result, Row
+
+__all__ = ["CHECK_EXAMPLES", "Settings", "batch", "check", "choose_assignment", "grade", "secret_seed"]
+
+
+def batch(
+    folder: str | Path,
+    assignment: str | None = None,
+    *,
+    out: str | Path,
+    settings: Settings | None = None,
+    jobs: int | None = None,
+    force: bool = False,
+    on_done: Callable[[Row, int, int], None] | None = None,
+    allow_unisolated: bool = False,
+    **options,
+) -> Result:
+    """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary.
+
+    ``settings``, ``assignment`` and ``options`` as in ``grade``; without an assignment, it is chosen from the classes
+    the cohort's files define (ValueError when that is ambiguous). ``jobs`` submissions at once (default: the
+    cores); ``force`` grades again what is unchanged since the last run; ``on_done(row, finished, total)`` after
+    each. Where workers cannot be isolated (``grading.sandbox``), ValueError unless ``allow_unisolated``.
+    """
+    from grading import batch as cohort  # noqa: PLC0415 - only a batch needs it
+
+    settings = settled(settings, assignment, options, default=Settings())
+    if settings.assignment is None:
+        settings = dataclasses.replace(settings, assignment=choose_assignment(folder)[0])
+    return cohort.run(folder, settings, out, jobs=jobs, force=force, on_done=on_done, allow_unisolated=allow_unisolated)
