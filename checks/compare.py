@@ -34,17 +34,22 @@ def _fmt_index(index: tuple[int, ...]) -> str:
     return "[" + ", ".join(map(str, index)) + "]"
 
 
+def close_entries(expected: np.ndarray, received: np.ndarray, *, atol: float, rtol: float) -> np.ndarray:
+    """Which entries pass: ``|received - expected| <= atol + rtol * |expected|``, the rule every comparison uses
+    (the checks' and the diagnosis's). Both float64 arrays of one shape."""
+    if np.isfinite(expected).all():
+        with np.errstate(invalid="ignore", over="ignore"):
+            return np.abs(received - expected) <= atol + rtol * np.abs(expected)  # numpy.isclose's rule, without its overhead
+    return np.isclose(received, expected, atol=atol, rtol=rtol)  # an expected infinity matches only itself
+
+
 def compare(name: str, expected: npt.ArrayLike, received: npt.ArrayLike, *, atol: float, rtol: float) -> Mismatch | None:
     """None when ``received`` matches ``expected`` entry by entry, else the worst mismatch."""
     expected = np.asarray(expected, dtype=np.float64)
     received = np.asarray(received, dtype=np.float64)
     if expected.shape != received.shape:
         return Mismatch(name, f"{name} has shape {received.shape}; expected {expected.shape}")
-    if np.isfinite(expected).all():
-        with np.errstate(invalid="ignore", over="ignore"):
-            close = np.abs(received - expected) <= atol + rtol * np.abs(expected)  # numpy.isclose's rule, without its overhead
-    else:
-        close = np.isclose(received, expected, atol=atol, rtol=rtol)  # an expected infinity matches only itself
+    close = close_entries(expected, received, atol=atol, rtol=rtol)
     if close.all():
         return None
     error = np.abs(received - expected)

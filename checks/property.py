@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
+from checks import search_memo
 from checks.results import ERROR, FAILED, PASSED, Outcome
 from checks.session import WorkerLost
 
@@ -179,26 +180,45 @@ class _Trial:
 
 
 def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
-    """``run_property``, and the failing case it reports (None when it passed)."""
-    trial = _Trial(prop)
+    """``run_property``, and the failing case it reports (None when it passed).
 
-    def test(case: Any) -> None:
-        trial(case)
+    When the property names what it draws (``Property.cases``), Hypothesis's search (generation, then shrinking) is
+    remembered by the body's answers (``checks.search_memo``), so a submission that answers as an earlier one did
+    gets the same cases and outcome without Hypothesis's own cost.
+    """
+    trials: list[_Trial] = []
 
-    search = _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(test)))
+    def fresh() -> _Trial:
+        trials.append(_Trial(prop))
+        return trials[-1]
+
+    def run_search(test: Callable[[Any], None]) -> None:
+        def called(case: Any) -> None:
+            test(case)
+
+        _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(called)))()
+
+    def search() -> None:
+        if prop.cases is None:
+            run_search(fresh())
+        else:
+            search_memo.searches.search((prop.cases, runs.seed, runs.max_examples, SHRINK_CALLS), fresh, run_search)
+
     try:
         search()
     except CheckFailed as failure:
-        return _outcome(failure, prop, trial.warnings), failure.case
+        return _outcome(failure, prop, trials[-1].warnings), failure.case
     except _ShrunkEnough:
-        smallest = trial.smallest[0]
-        return _outcome(smallest, prop, trial.warnings), smallest.case
+        smallest = trials[-1].smallest[0]
+        return _outcome(smallest, prop, trials[-1].warnings), smallest.case
     except WorkerLost as lost:
+        trial = trials[-1]
         if trial.smallest:
             stopped = f" (the search for a smaller case stopped: {lost.reason})"
             return _outcome(trial.smallest[0], prop, trial.warnings, stopped, gather=False), trial.smallest[0].case
         raise
     except Flaky as flaky:
+        trial = trials[-1]
         inner = next((e for e in getattr(flaky, "exceptions", ()) if isinstance(e, CheckFailed)), None)
         failure = inner or (trial.smallest[0] if trial.smallest else None)
         text = "the same input gave different answers on different runs; is state kept between calls or objects?"
@@ -208,7 +228,7 @@ def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
         return _outcome(flaky_failure, prop, trial.warnings), failure.case
     except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
         return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it"), None
-    return _explicit(prop, trial.warnings) or _passed(prop, trial.warnings), None
+    return _explicit(prop, trials[-1].warnings) or _passed(prop, trials[-1].warnings), None
 
 
 def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from checks.layer import FLOAT32_TOL, FLOAT64_TOL, LAST
+from checks.compare import close_entries
 from checks.memo import remembered
 from checks.mistakes import Mistake, MistakeLibrary
 from checks.results import Diagnosis, Outcome
@@ -117,16 +118,18 @@ class Diagnoser:
         if library is None or not outcome.evidence:
             return None
         tolerance = FLOAT32_TOL if _float32(outcome.evidence) else FLOAT64_TOL
-        reference = self._fit(library, (), style, outcome.evidence, tolerance)
+        # Each script with its frame, encoded once: the frame is what a known mistake's replies are remembered by.
+        evidence = [(script, theirs, script_frame(script)[0]) for script, theirs in outcome.evidence]
+        reference = self._fit(library, (), style, evidence, tolerance)
         if reference.within:
             return None
-        singles = [(self._fit(library, c, style, outcome.evidence, tolerance), c) for c in library.singles(style)]
+        singles = [(self._fit(library, c, style, evidence, tolerance), c) for c in library.singles(style)]
         found = self._best(singles, reference, established)
         if found is None:
             # Two mistakes together can only explain what each explains part of: pair only those closer than correct code.
             closer = {c[0] for f, c in singles if f.consistent and f.error < reference.error}
             pairs = [c for c in library.pairs(style) if set(c) <= closer]
-            found = self._best([(self._fit(library, c, style, outcome.evidence, tolerance), c) for c in pairs], reference, established)
+            found = self._best([(self._fit(library, c, style, evidence, tolerance), c) for c in pairs], reference, established)
         if found is not None:
             return found
         consistent = [(f.error, i, c) for i, (f, c) in enumerate(singles) if f.consistent and f.numbers]
@@ -154,21 +157,21 @@ class Diagnoser:
         return _diagnosis("exact", best, error, reference.error, also)
 
     @staticmethod
-    def _replay(library: MistakeLibrary, names: tuple[str, ...], style: str, script) -> list[Reply]:
-        """The replies of ``library``'s class with the mistakes ``names`` to ``script``: remembered by the script's content
-        (``checks.memo``), since a known mistake answers a script as nothing but the script decides."""
+    def _replay(library: MistakeLibrary, names: tuple[str, ...], style: str, script, frame: bytes) -> list[Reply]:
+        """The replies of ``library``'s class with the mistakes ``names`` to ``script`` (encoded as ``frame``): remembered
+        by the script's content (``checks.memo``), since a known mistake answers a script as nothing but the script decides."""
 
         def run() -> list[Reply]:
             return LocalSession({library.cls: library.build(*names, last_only=style == LAST)}).run(script)
 
-        return remembered((library.cls, script_frame(script)[0]), ("mistake replies", names, style), run)
+        return remembered((library.cls, frame), ("mistake replies", names, style), run)
 
     def _fit(self, library: MistakeLibrary, mistakes: tuple[Mistake, ...], style: str, evidence, tolerance) -> Fit:
         names = tuple(m.name for m in mistakes)
         difference = norm = 0.0
         within, numbers = True, False
-        for script, theirs in evidence:
-            ours = self._replay(library, names, style, script)
+        for script, theirs, frame in evidence:
+            ours = self._replay(library, names, style, script, frame)
             if len(ours) != len(theirs):
                 return INCONSISTENT
             for student, model in zip(theirs, ours):
@@ -195,7 +198,7 @@ def _compare(value: Value, expected: Value | None, tolerance) -> tuple[float, fl
     if expected is None or expected.array is None or expected.array.shape != value.array.shape:
         return None
     diff = value.array - expected.array
-    close = bool(np.all(np.abs(diff) <= tolerance["atol"] + tolerance["rtol"] * np.abs(expected.array)))
+    close = bool(close_entries(expected.array, value.array, **tolerance).all())
     return float(np.sum(diff**2)), float(np.sum(expected.array**2)), close
 
 
