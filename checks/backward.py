@@ -19,9 +19,17 @@ from checks.property import CheckFailed, Property
 from checks.session import Call, Done
 
 
-def _property(ctx: Context, body, untested=None) -> Property:
-    """A property over the contract's shared cases, with forward given no initial states."""
-    return layer.layer_property(ctx, lambda case: body(layer.without_states(case)), upstream=True, untested=untested)
+def _property(ctx: Context, body, untested=None, script=None) -> Property:
+    """A property over the contract's shared cases, with forward given no initial states; ``script(case)`` as in
+    ``layer.layer_property`` (by default the backward script)."""
+    script = script or (lambda case: _backward_script(ctx, case))
+    return layer.layer_property(
+        ctx,
+        lambda case: body(layer.without_states(case)),
+        upstream=True,
+        untested=untested,
+        script=lambda case: script(layer.without_states(case)),
+    )
 
 
 def _backward_script(ctx: Context, case) -> list:
@@ -182,4 +190,4 @@ def own_forward(ctx: Context) -> Property:
             "or branches on the input values.",
         )
 
-    return _property(ctx, body, untested)
+    return _property(ctx, body, untested, script=lambda case: [*_backward_script(ctx, case), *forwards(case, EPS)])

@@ -20,13 +20,20 @@ from checks.session import Done, Get, Raised, Set, named
 SHAPE_HINT = "forward returns every hidden state, (batch, n_sequences, n_nodes), or only the last one, (batch, n_nodes)."
 
 
-def _property(ctx: Context, body, *, with_states: bool) -> Property:
-    """A property over the contract's shared cases; without states, the body sees h0 (and c0) not passed."""
+def _property(ctx: Context, body, *, with_states: bool, script=None) -> Property:
+    """A property over the contract's shared cases; without states, the body sees h0 (and c0) not passed.
 
-    def run(case):
-        return body(case if with_states else layer.without_states(case))
+    ``script(case)``: the script the body runs first on the case it sees (``layer.layer_property``).
+    """
 
-    return layer.layer_property(ctx, run)
+    def given(case):
+        return case if with_states else layer.without_states(case)
+
+    return layer.layer_property(ctx, lambda case: body(given(case)), script=None if script is None else lambda case: script(given(case)))
+
+
+def _forward_script(ctx: Context):
+    return lambda case: layer.forward_script(ctx.contract, case)
 
 
 def _style(ctx: Context, case, answer: Done) -> str:
@@ -44,7 +51,7 @@ def shape(ctx: Context) -> Property:
     def body(case):
         return _output(ctx, case, layer.run(ctx, layer.forward_script(ctx.contract, case), case)["forward"])[1]
 
-    return _property(ctx, body, with_states=False)
+    return _property(ctx, body, with_states=False, script=_forward_script(ctx))
 
 
 def values(ctx: Context) -> Property:
@@ -53,7 +60,7 @@ def values(ctx: Context) -> Property:
     def body(case):
         return _require_reference(ctx, case, "values")
 
-    return _property(ctx, body, with_states=False)
+    return _property(ctx, body, with_states=False, script=_forward_script(ctx))
 
 
 def _require_reference(ctx: Context, case, topic: str) -> list[str]:
@@ -76,7 +83,7 @@ def with_initial_state(ctx: Context) -> Property:
     def body(case):
         return _require_reference(ctx, case, "initial_state")
 
-    return _property(ctx, body, with_states=True)
+    return _property(ctx, body, with_states=True, script=_forward_script(ctx))
 
 
 def _require_unchanged(case, sent: dict, echoed) -> None:
@@ -161,7 +168,7 @@ def repeatable(ctx: Context) -> Property:
                 )
         return warnings
 
-    return _property(ctx, body, with_states=True)
+    return _property(ctx, body, with_states=True, script=lambda case: calls(case)[0])
 
 
 def keeps_inputs(ctx: Context) -> Property:
@@ -188,9 +195,18 @@ def keeps_inputs(ctx: Context) -> Property:
                     hint="forward reads the weights; only an optimizer step after backward changes them.",
                 )
 
+    def scripts(case) -> tuple[list, list]:
+        """The echoed forward without the states, and with them when forward takes them."""
+        without = echoed(layer.without_states(case), "forward(X)")
+        return without, echoed(case, "forward(X, states)") if ctx.takes_states else []
+
+    def script(case) -> list:
+        without, with_states = scripts(case)
+        return without + with_states
+
     def body(case):
         plain = layer.without_states(case)
-        without, with_states = echoed(plain, "forward(X)"), echoed(case, "forward(X, states)") if ctx.takes_states else []
+        without, with_states = scripts(case)
         replies = ctx.session.run(without + with_states)
         require_kept(plain, layer.completed(replies[: len(without)], without, contract, plain), "forward(X)")
         if with_states and len(replies) == len(without + with_states) and not any(isinstance(reply, Raised) for reply in replies):
@@ -198,7 +214,7 @@ def keeps_inputs(ctx: Context) -> Property:
             require_kept(case, named(without + with_states, replies), "forward(X, states)")
         return ()
 
-    return _property(ctx, body, with_states=True)
+    return _property(ctx, body, with_states=True, script=script)
 
 
 def matches_torch(ctx: Context) -> Property:
@@ -215,4 +231,4 @@ def matches_torch(ctx: Context) -> Property:
         layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, answer.value, case, contract.hint("values"))
         return warnings
 
-    return _property(ctx, body, with_states=False)
+    return _property(ctx, body, with_states=False, script=_forward_script(ctx))

@@ -332,8 +332,11 @@ class Context:
         return torch_parity.run(*args, **options)
 
 
-def layer_property(ctx: Context, body, *, upstream: bool = False, untested=None) -> Property:
-    """A property over the contract's shared cases, printed with the student's names (and dH when ``upstream``)."""
+def layer_property(ctx: Context, body, *, upstream: bool = False, untested=None, script=None) -> Property:
+    """A property over the contract's shared cases, printed with the student's names (and dH when ``upstream``).
+
+    ``script(case)``: the script the body runs first on a case, so that a sweep can send the checks' scripts together.
+    """
     contract, style = ctx.contract, ctx.style
 
     def transcript(case) -> tuple:
@@ -353,4 +356,5 @@ def layer_property(ctx: Context, body, *, upstream: bool = False, untested=None)
         transcript=transcript,
         untested=untested,
         cases=("cells", contract.kind, ctx.runs.realistic),
+        plan=None if script is None else lambda case: (ctx.session, script(case)),
     )

@@ -82,6 +82,9 @@ class Property:
     untested: Callable[[], CheckFailed | None] | None = None
     """Asked once every case has passed: a failure when the body, on all of them, could compare nothing (else None),
     so that a check that tested nothing is not a pass."""
+    plan: Callable[[Any], tuple[Any, list]] | None = None
+    """The session and the script the body runs first on a case, when known beforehand: a sweep then sends every
+    property's script for a case to the worker together (``Recorder.prefetch``), each answering its own call."""
     cases: Hashable = None
     """What ``strategy`` draws, named by value (``("cells", "rnn", 0.0)``): the cases a seed draws from it are then drawn
     once per process and swept again by every later sweep (``run_properties``). None: drawn for each sweep."""
@@ -298,8 +301,25 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
     broken: dict[str, Outcome] = {}
     running = ""
 
+    def ahead(case: Any) -> list:
+        """Send the scripts the still-passing properties' bodies will run on ``case`` together; the sessions sent to."""
+        nonlocal running
+        planned = [(name, *prop.plan(case)) for name, prop in props.items() if name not in failed and prop.plan is not None]
+        sessions = {id(getattr(s, "session", s)): s for _, s, _ in planned}
+        if len(sessions) != 1 or len(planned) < 2:
+            return []
+        session = next(iter(sessions.values()))
+        try:
+            session.prefetch([script for _, _, script in planned])
+        except WorkerLost as lost:
+            running = planned[min(lost.script, len(planned) - 1)][0]
+            lost.case = case
+            raise
+        return [session]
+
     def sweep(case: Any) -> None:
         nonlocal running
+        sent = ahead(case)
         for name, prop in props.items():
             if name in failed:
                 continue
@@ -311,6 +331,8 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
             except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
                 broken[name] = Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it")
                 failed[name] = CheckFailed(str(error))
+        for session in sent:
+            session.prefetch([])  # what no body asked for answers nothing later
 
     first = next(iter(props.values()))
     key = (first.cases, runs.seed, runs.max_examples)

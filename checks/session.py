@@ -315,6 +315,40 @@ def _answers(op: Op, reply: Done) -> bool:
     return not returned and not reply.values
 
 
+def same_script(a: list[Op], b: list[Op]) -> bool:
+    """Whether two scripts hold the same operations with the same values (arrays entry by entry, names aside)."""
+    if a is b:
+        return True
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b):
+        if type(x) is not type(y):
+            return False
+        if isinstance(x, New) and (x.cls, x.args) != (y.cls, y.args):
+            return False
+        if isinstance(x, Get) and x.names != y.names:
+            return False
+        if isinstance(x, Set) and not _same_values(x.attrs, y.attrs):
+            return False
+        if isinstance(x, Call) and (
+            (x.method, x.echo) != (y.method, y.echo) or not _same_values(x.args, y.args) or not _same_values(x.kwargs, y.kwargs)
+        ):
+            return False
+    return True
+
+
+def _same_values(a: Any, b: Any) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return a is b or (
+            isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
+        )
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_values(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same_values(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
 def named(script: list[Op], replies: list[Reply]) -> dict[str, Reply]:
     """The replies of ``script``'s named operations, by name (an operation the script never reached has none).
 
@@ -330,7 +364,8 @@ class WorkerLost(BaseException):
     """The worker died or ran out of time. A BaseException, so that Hypothesis does not catch it.
 
     ``running`` names the operation the worker was in when it was lost ("forward"), when known; ``index`` is that
-    operation's place in its script, and ``case`` the check's case it was run for (set by ``checks.property``).
+    operation's place in its request's scripts, ``script`` which of several scripts sent together it was in (0 for a
+    script sent alone), and ``case`` the check's case it was run for (set by ``checks.property``).
     """
 
     def __init__(self, reason: str, *, timeout: bool = False, running: str = ""):
@@ -339,6 +374,7 @@ class WorkerLost(BaseException):
         self.timeout = timeout
         self.running = running
         self.index: int | None = None
+        self.script = 0
         self.case: Any = None
 
 
@@ -358,6 +394,12 @@ class Recorder:
     def __init__(self, session: Session):
         self.session = session
         self._said: list | None = None
+
+    def prefetch(self, scripts: list[list[Op]]) -> None:
+        """``scripts`` run ahead together, where the session can (``grading.worker.WorkerSession.prefetch``)."""
+        ahead = getattr(self.session, "prefetch", None)
+        if ahead is not None:
+            ahead(scripts)
 
     def run(self, script: list[Op]) -> list[Reply]:
         replies = self.session.run(script)

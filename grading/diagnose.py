@@ -197,9 +197,10 @@ def _compare(value: Value, expected: Value | None, tolerance) -> tuple[float, fl
         return 0.0, 0.0, True  # nothing numeric came back here: nothing to compare
     if expected is None or expected.array is None or expected.array.shape != value.array.shape:
         return None
-    diff = value.array - expected.array
     close = bool(close_entries(expected.array, value.array, **tolerance).all())
-    return float(np.sum(diff**2)), float(np.sum(expected.array**2)), close
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge answer's distance is infinite: as far as can be
+        diff = value.array - expected.array
+        return float(np.sum(diff**2)), float(np.sum(expected.array**2)), close
 
 
 def _float32(evidence) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.util
+import itertools
 import json
 import mmap
 import os
@@ -39,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checks.session import MalformedReply, Op, Reply, WorkerLost, describe_op, readable, replies_from_wire, to_wire
+from checks.session import MalformedReply, Op, Reply, WorkerLost, describe_op, readable, replies_from_wire, same_script, to_wire
 from grading import protocol
 from grading.helper import Helper
 
@@ -390,6 +391,7 @@ class WorkerSession:
         self.output: list[tuple[_Drain, _Drain]] = []
         self.starts = 0
         self.sent = 0  # requests sent, over every worker: each request's number
+        self.ahead: list[tuple[list[Op], list[Reply]]] = []  # scripts run together ahead of their calls (``prefetch``)
 
     def _remaining(self) -> float:
         remaining = self.deadline - time.monotonic()
@@ -431,6 +433,7 @@ class WorkerSession:
             raise lost from None
 
     def _retire(self) -> None:
+        self.ahead = []  # run by a worker that is gone
         if self.process is not None:
             self.process.close()
             self.output.append((self.process.stdout, self.process.stderr))
@@ -445,9 +448,52 @@ class WorkerSession:
         assert self.loaded is not None
         return self.loaded
 
+    def prefetch(self, scripts: list[list[Op]]) -> None:
+        """Run ``scripts`` in the worker in one request, each as if sent alone; the next ``run`` of a script equal to one
+        of them gets that one's replies instead of a round trip, once. Any left over are dropped by the next call.
+
+        A sweep sends each case's scripts, one per check, together: the worker is asked once instead of once per
+        check, and every reply still answers the one call it was made for (none is ever reused). WorkerLost names
+        the script (``WorkerLost.script``) and the operation that was running.
+        """
+        self.ahead = []
+        if len(scripts) < 2:
+            return
+        wires = [[to_wire(op) for op in script] for script in scripts]
+        bounds = [protocol.reply_bounds(ops) for ops in wires]
+        frame = protocol.encode({"op": "scripts", "scripts": wires})
+        limit = sum(each for _, each in bounds) + protocol.REPLY_HEADER_BYTES
+
+        def read(reply: dict) -> list[list[Reply]]:
+            wire = reply.get("replies")
+            if type(wire) is not list or len(wire) != len(scripts):
+                raise MalformedReply(f"the replies to {len(scripts)} scripts sent together are not a list of {len(scripts)}")
+            return [replies_from_wire(w, script, most) for w, script, (most, _) in zip(wire, scripts, bounds)]
+
+        try:
+            answered = self._request(frame, limit, read)
+        except WorkerLost as lost:
+            if lost.reason.startswith(MALFORMED):
+                # Read while the worker may still have been running on: where it was says nothing, so the first
+                # script, whose call a forging submission reaches first as when each is sent alone, is named.
+                lost.script, lost.index = 0, None
+            elif lost.index is not None:
+                offsets = list(itertools.accumulate(len(script) for script in scripts))
+                lost.script = next((k for k, end in enumerate(offsets) if lost.index < end), len(scripts) - 1)
+                lost.index -= offsets[lost.script] - len(scripts[lost.script])
+                if lost.running == "" and 0 <= lost.index < len(scripts[lost.script]):
+                    lost.running = describe_op(scripts[lost.script][lost.index])
+            raise
+        self.ahead = list(zip(scripts, answered))
+
     def run(self, script: list[Op]) -> list[Reply]:
-        """Replies to ``script``, run in the worker. Every script is sent: a submission's answers are never reused, since
-        one that keeps state in its class or module need not answer the same script alike twice."""
+        """Replies to ``script``, run in the worker (or run just before, in a ``prefetch`` of scripts sent together). Every
+        script is run for its own call: a submission's answers are never reused, since one that keeps state in its
+        class or module need not answer the same script alike twice."""
+        for k, (planned, replies) in enumerate(self.ahead):
+            if same_script(planned, script):
+                del self.ahead[k]
+                return replies
         frame, most, limit = script_frame(script)
         try:
             return self._request(frame, limit, lambda reply: replies_from_wire(reply.get("replies"), script, most))

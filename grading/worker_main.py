@@ -10,6 +10,9 @@ Messages it answers:
     {"op": "load", "sources": [{"file", "code"}], "mode": "module" | "cells", "path": dir}
         -> {"warnings", "classes", "methods": {class: [method, ...]}, "refused", "isolation"}
     {"op": "script", "ops": [new | set | call | get, ...]}
+        -> {"replies": [reply, ...], "refused"}
+    {"op": "scripts", "scripts": [[op, ...], ...]}   several scripts, each run as if sent alone
+        -> {"replies": [[reply, ...], ...], "refused"}
 """
 
 from __future__ import annotations
@@ -209,14 +212,15 @@ class Worker:
         return {"file": name, "line": line, "type": type(error).__name__[:100], "message": _text(error, 500), "text": what}
 
     # -- scripts ---------------------------------------------------------
-    def script(self, ops: list[dict]) -> list[dict]:
+    def script(self, ops: list[dict], offset: int = 0) -> list[dict]:
         """One reply per operation, ending at the first that raises; no returned array holds more entries than the
-        grader reads for this script (``protocol.most_entries``)."""
+        grader reads for this script (``protocol.most_entries``). ``offset``: the operations of the request's scripts
+        before this one, so that the progress page counts over all of them."""
         replies = []
         most = protocol.most_entries(ops)
         for index, op in enumerate(ops):
             if self.progress is not None:
-                self.progress[:4] = (index + 1).to_bytes(4, "little")  # read by the grader if this op never ends
+                self.progress[:4] = (offset + index + 1).to_bytes(4, "little")  # read by the grader if this op never ends
             try:
                 replies.append(self._run(op, most))
             except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code become replies
@@ -335,6 +339,12 @@ def serve(read_fd: int, write_fd: int, blocked: frozenset[str], *, isolation: st
             return
         if message.get("op") == "load":
             reply = worker.load(message["sources"], message["mode"], message.get("path"))
+        elif message.get("op") == "scripts":
+            answered, offset = [], 0
+            for ops in message["scripts"]:
+                answered.append(worker.script(ops, offset))
+                offset += len(ops)
+            reply = {"replies": answered, "refused": list(blocker.refused)}
         else:
             reply = {"replies": worker.script(message["ops"]), "refused": list(blocker.refused)}
         reply["id"] = message.get("id")  # the request's number: the grader reads no other frame as its answer

@@ -80,6 +80,8 @@ class FakeWorker(worker.WorkerProcess):
         if message.get("op") == "load":
             reply = {"warnings": [], "classes": sorted(self.classes), "methods": {}, "refused": [], "isolation": "a fake worker"}
             reply["methods"] = {name: ["backward", "forward"] for name in self.classes}
+        elif message.get("op") == "scripts":
+            reply = {"replies": [self.answerer.script(ops) for ops in message["scripts"]], "refused": []}
         else:
             reply = {"replies": self.answerer.script(message["ops"]), "refused": []}
         return protocol.encode({**reply, "id": number}), message
