@@ -14,8 +14,7 @@ is reported as the failure; otherwise the loss goes up to the scorer.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +22,6 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from checks import search_memo
 from checks.results import ERROR, FAILED, PASSED, Outcome
 from checks.session import WorkerLost
 
@@ -85,9 +83,6 @@ class Property:
     plan: Callable[[Any], tuple[Any, list]] | None = None
     """The session and the script the body runs first on a case, when known beforehand: a sweep then sends every
     property's script for a case to the worker together (``Recorder.prefetch``), each answering its own call."""
-    cases: Hashable = None
-    """What ``strategy`` draws, named by value (``("cells", "rnn", 0.0)``): the cases a seed draws from it are then drawn
-    once per process and swept again by every later sweep (``run_properties``). None: drawn for each sweep."""
 
 
 def _call(prop: Property, case: Any):
@@ -183,45 +178,26 @@ class _Trial:
 
 
 def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
-    """``run_property``, and the failing case it reports (None when it passed).
+    """``run_property``, and the failing case it reports (None when it passed)."""
+    trial = _Trial(prop)
 
-    When the property names what it draws (``Property.cases``), Hypothesis's search (generation, then shrinking) is
-    remembered by the body's answers (``checks.search_memo``), so a submission that answers as an earlier one did
-    gets the same cases and outcome without Hypothesis's own cost.
-    """
-    trials: list[_Trial] = []
+    def test(case: Any) -> None:
+        trial(case)
 
-    def fresh() -> _Trial:
-        trials.append(_Trial(prop))
-        return trials[-1]
-
-    def run_search(test: Callable[[Any], None]) -> None:
-        def called(case: Any) -> None:
-            test(case)
-
-        _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(called)))()
-
-    def search() -> None:
-        if prop.cases is None:
-            run_search(fresh())
-        else:
-            search_memo.searches.search((prop.cases, runs.seed, runs.max_examples, SHRINK_CALLS), fresh, run_search)
-
+    search = _settings(runs, (Phase.generate, Phase.shrink))(seed(runs.seed)(given(prop.strategy)(test)))
     try:
         search()
     except CheckFailed as failure:
-        return _outcome(failure, prop, trials[-1].warnings), failure.case
+        return _outcome(failure, prop, trial.warnings), failure.case
     except _ShrunkEnough:
-        smallest = trials[-1].smallest[0]
-        return _outcome(smallest, prop, trials[-1].warnings), smallest.case
+        smallest = trial.smallest[0]
+        return _outcome(smallest, prop, trial.warnings), smallest.case
     except WorkerLost as lost:
-        trial = trials[-1]
         if trial.smallest:
             stopped = f" (the search for a smaller case stopped: {lost.reason})"
             return _outcome(trial.smallest[0], prop, trial.warnings, stopped, gather=False), trial.smallest[0].case
         raise
     except Flaky as flaky:
-        trial = trials[-1]
         inner = next((e for e in getattr(flaky, "exceptions", ()) if isinstance(e, CheckFailed)), None)
         failure = inner or (trial.smallest[0] if trial.smallest else None)
         text = "the same input gave different answers on different runs; is state kept between calls or objects?"
@@ -231,7 +207,7 @@ def _run_property(prop: Property, runs: Runs) -> tuple[Outcome, Any]:
         return _outcome(flaky_failure, prop, trial.warnings), failure.case
     except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
         return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it"), None
-    return _explicit(prop, trials[-1].warnings) or _passed(prop, trials[-1].warnings), None
+    return _explicit(prop, trial.warnings) or _passed(prop, trial.warnings), None
 
 
 def _explicit(prop: Property, warnings: set[str]) -> Outcome | None:
@@ -273,20 +249,13 @@ def _lost(lost: WorkerLost, name: str, prop: Property) -> Lost:
     return Lost(lost, name, None if lost.case is None else prop.describe(lost.case))
 
 
-DRAWN_SWEEPS = 16
-"""Sweeps' cases kept, by what they draw, seed and count (``Property.cases``): one per assignment's case strategy
-and settings in use, a few hundred small cases each."""
-_drawn: OrderedDict[tuple, list] = OrderedDict()
-
-
 def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None = None) -> dict[str, Outcome]:
     """Run properties that share one strategy: one sweep over the drawn cases, then shrink only what failed.
 
     The sweep runs every still-passing body on each case, so a correct
     submission costs one pass over the cases for all of them; the same seed
-    draws the same cases for every problem and submission, and properties that
-    name what they draw (``Property.cases``) have them drawn once per process.
-    Each property that
+    draws the same cases for every problem and submission, and each case's
+    scripts go to the worker together (``Property.plan``). Each property that
     failed in the sweep then runs alone under Hypothesis, with shrinking, for
     its smallest case. ``shrunk`` carries the cases already shrunk for
     earlier failures of the same strategy (a problem's first round, for its
@@ -334,24 +303,9 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
         for session in sent:
             session.prefetch([])  # what no body asked for answers nothing later
 
-    first = next(iter(props.values()))
-    key = (first.cases, runs.seed, runs.max_examples)
+    strategy = next(iter(props.values())).strategy
     try:
-        if first.cases is not None and key in _drawn:
-            for case in _drawn[key]:
-                sweep(case)  # the very cases Hypothesis drew for this seed, without drawing them again
-        else:
-            drawn: list = []
-
-            def record(case: Any) -> None:
-                drawn.append(case)
-                sweep(case)
-
-            _settings(runs, (Phase.generate,))(seed(runs.seed)(given(first.strategy)(record)))()
-            if first.cases is not None:  # only a complete draw is kept
-                _drawn[key] = drawn
-                while len(_drawn) > DRAWN_SWEEPS:
-                    _drawn.popitem(last=False)
+        _settings(runs, (Phase.generate,))(seed(runs.seed)(given(strategy)(sweep)))()
     except WorkerLost as lost:
         raise _lost(lost, running, props[running]) from None
     outcomes = {}

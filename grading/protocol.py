@@ -241,11 +241,22 @@ def numbered(frame: bytes, number: int) -> bytes:
 
 
 def _arrays(value: Any) -> list[np.ndarray]:
-    """Every array in ``value``, looking through dicts, lists and tuples."""
-    if isinstance(value, np.ndarray):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
-    return [a for item in items for a in _arrays(item)]
+    """Every array in ``value``, looking through dicts, lists and tuples (without recursion: it runs for every script)."""
+    found, pending = [], [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list or kind is tuple:
+            pending.extend(item)
+        elif isinstance(item, np.ndarray):
+            found.append(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
+    return found
 
 
 def most_entries(ops: list) -> int:
