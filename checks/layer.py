@@ -355,5 +355,6 @@ def layer_property(ctx: Context, body, *, upstream: bool = False, untested=None,
         size=size,
         transcript=transcript,
         untested=untested,
+        cases=("cells", contract.kind, ctx.runs.realistic),
         plan=None if script is None else lambda case: (ctx.session, script(case)),
     )
