@@ -265,12 +265,12 @@ def run_properties(props: dict[str, Property], runs: Runs, shrunk: list | None =
     """Run properties that share one strategy: one sweep over the drawn cases, then shrink only what failed.
 
     The sweep runs every still-passing body on each case, so a correct
-    submission costs one pass over the cases for all of them; the same seed
-    draws the same cases for every problem and submission, and properties that
-    name what they draw (``Property.cases``) have them drawn once per process.
-    Each property that
-    failed in the sweep then runs alone under Hypothesis, with shrinking, for
-    its smallest case. ``shrunk`` carries the cases already shrunk for
+    submission costs one pass over the cases for all of them, and the scripts
+    the bodies will run on a case go to the worker in one request
+    (``Property.plan``). The same seed draws the same cases for every problem
+    and submission; properties that name what they draw (``Property.cases``)
+    have them drawn once per process. Each property that failed in the sweep
+    then runs alone under Hypothesis, with shrinking, for its smallest case. ``shrunk`` carries the cases already shrunk for
     earlier failures of the same strategy (a problem's first round, for its
     torch round) and gets this sweep's. Raises ``Lost`` naming the property
     that was running when the worker was lost.
