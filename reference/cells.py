@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -129,52 +130,18 @@ def _reorder(a: Array, source: str, target: str, axis: int = -1) -> Array:
     return np.concatenate([blocks[gate] for gate in target], axis=axis)
 
 
+def _kind(module: ModuleType, **fields: Any) -> CellKind:
+    """A cell kind whose functions are its reference module's own, under the same names."""
+    functions = ("param_shapes", "init_params", "forward", "backward", "step_forward", "step_backward")
+    return CellKind(**fields, **{name: getattr(module, name) for name in functions})
+
+
 CELLS: dict[str, CellKind] = {
     kind.name: kind
     for kind in (
-        CellKind(
-            name="rnn",
-            gates="h",
-            states=("h",),
-            split_bias=False,
-            torch_module="RNN",
-            torch_gates="h",
-            param_shapes=rnn.param_shapes,
-            init_params=rnn.init_params,
-            forward=rnn.forward,
-            backward=rnn.backward,
-            step_forward=rnn.step_forward,
-            step_backward=rnn.step_backward,
-            options=("activation",),
-        ),
-        CellKind(
-            name="lstm",
-            gates="ifgo",
-            states=("h", "c"),
-            split_bias=False,
-            torch_module="LSTM",
-            torch_gates="ifgo",
-            param_shapes=lstm.param_shapes,
-            init_params=lstm.init_params,
-            forward=lstm.forward,
-            backward=lstm.backward,
-            step_forward=lstm.step_forward,
-            step_backward=lstm.step_backward,
-        ),
-        CellKind(
-            name="gru",
-            gates="rzn",
-            states=("h",),
-            split_bias=True,
-            torch_module="GRU",
-            torch_gates="rzn",
-            param_shapes=gru.param_shapes,
-            init_params=gru.init_params,
-            forward=gru.forward,
-            backward=gru.backward,
-            step_forward=gru.step_forward,
-            step_backward=gru.step_backward,
-        ),
+        _kind(rnn, name="rnn", gates="h", states=("h",), split_bias=False, torch_module="RNN", torch_gates="h", options=("activation",)),
+        _kind(lstm, name="lstm", gates="ifgo", states=("h", "c"), split_bias=False, torch_module="LSTM", torch_gates="ifgo"),
+        _kind(gru, name="gru", gates="rzn", states=("h",), split_bias=True, torch_module="GRU", torch_gates="rzn"),
     )
 }
 """Every cell kind by name, in the order messages list them."""

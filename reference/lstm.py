@@ -165,6 +165,12 @@ def step_backward(dh: npt.ArrayLike, dc: npt.ArrayLike, cache: StepCache) -> dic
     dc = np.array(validation.gradient("dc", dc, cache.c_prev.shape))
     da = gate_derivatives(cache.gates, H)
     retreat(dh, dc, cache.gates, da, cache.c_prev, cache.tc)
+    return step_grads(da, dc, cache)
+
+
+def step_grads(da: Array, dc: Array, cache: StepCache) -> dict[str, Array]:
+    """A step's grads from da (N, G), the pre-activations' gradient, and dc (N, H), dL/dc_(t-1): keys x (N, D), h_prev,
+    c_prev (N, H), Wx, Wh, b. Shared by the LSTM variants, whose pre-activations are a = x Wx + h_prev Wh + b too."""
     p = cache.params
     return {
         "x": da @ p["Wx"].T,

@@ -84,15 +84,7 @@ def step_backward(dh: npt.ArrayLike, dc: npt.ArrayLike, cache: StepCache) -> dic
     lstm.retreat(dh, dc, cache.gates, d, cache.c_prev, cache.tc)
     da = np.empty((dh.shape[0], 3 * H))
     _da(d, da)
-    p = cache.params
-    return {
-        "x": da @ p["Wx"].T,
-        "h_prev": da @ p["Wh"].T,
-        "c_prev": dc,
-        "Wx": cache.x.T @ da,
-        "Wh": cache.h_prev.T @ da,
-        "b": da.sum(axis=0),
-    }
+    return lstm.step_grads(da, dc, cache)
 
 
 def forward(x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0: npt.ArrayLike | None = None) -> tuple[Array, Cache]:

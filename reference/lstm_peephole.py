@@ -109,15 +109,7 @@ def step_backward(dh: npt.ArrayLike, dc: npt.ArrayLike, cache: StepCache) -> dic
     i, f, g, _ = lstm.split_gates(cache.gates, H)
     c = f * cache.c_prev + i * g  # the same operations as forward, so the same c_t
     _retreat(dh, dc, cache.gates, da, cache.c_prev, cache.tc, p)
-    return {
-        "x": da @ p["Wx"].T,
-        "h_prev": da @ p["Wh"].T,
-        "c_prev": dc,
-        "Wx": cache.x.T @ da,
-        "Wh": cache.h_prev.T @ da,
-        "b": da.sum(axis=0),
-        **_grads(da, cache.c_prev, c),
-    }
+    return {**lstm.step_grads(da, dc, cache), **_grads(da, cache.c_prev, c)}
 
 
 def forward(x: npt.ArrayLike, params: dict, h0: npt.ArrayLike | None = None, c0: npt.ArrayLike | None = None) -> tuple[Array, Cache]:
