@@ -84,6 +84,13 @@ def _parser() -> argparse.ArgumentParser:
         "--assignment", default=None, help="assignment name (see `list`; default: the one whose classes the submission defines)"
     )
     common.add_argument("--seed", type=_seed, default=defaults.seed, help=f"seed of the generated cases (default {defaults.seed})")
+    common.add_argument(
+        "--interface",
+        choices=("adapt", "strict"),
+        default=defaults.interface,
+        help="adapt: find and drive the submission's own names and calls; strict: require the published contract "
+        f"(default {defaults.interface})",
+    )
     graded = _Parser(add_help=False)  # the options grade and batch share
     graded.add_argument(
         "--max-examples",

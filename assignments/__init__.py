@@ -41,8 +41,9 @@ DEFAULT = "dic-sprint22"
 def choose(classes: set[str], where: str) -> tuple[str, str]:
     """The assignment the submission at ``where`` is for, from the ``classes`` it defines, with a sentence saying so.
 
-    ValueError, saying what to pass, when no single assignment fits: the classes of two assignments, or classes of
-    none. A submission that defines no class at all is graded as the default, which says what is missing.
+    ValueError, saying what to pass, when the classes of two assignments are defined. A submission that defines no
+    assignment's class is graded as the default, whose grading then finds the student's own names
+    (``grading.interface``) or says what is missing.
     """
     found = matching(classes)
     if len(found) == 1:
@@ -55,5 +56,9 @@ def choose(classes: set[str], where: str) -> tuple[str, str]:
         raise ValueError(f"{where} defines the classes of {' and of '.join(found)} ({needs}); pass --assignment to say which to grade")
     if classes:
         shown = ", ".join(sorted(classes)[:8])
-        raise ValueError(f"{where} defines {shown}, but no assignment's class ({needs}); pass --assignment to say which to grade")
+        return (
+            DEFAULT,
+            f"graded as {DEFAULT}, the default: {where} defines {shown}, none of them an assignment's class ({needs}); "
+            "pass --assignment to choose another",
+        )
     return DEFAULT, f"graded as {DEFAULT}, the default: {where} defines no class to choose an assignment by"

@@ -29,6 +29,9 @@ class CheckSpec:
     torch: bool = False  # needs torch: the quick self-check skips it
     needs: tuple[str, ...] = ("forward",)
     """The class's methods the check calls: a class without one of them cannot run the check at all."""
+    given_weights: bool = True
+    """Whether the check needs forward to compute with the weights the grader sets (an experiment with the published
+    weights does not: a forward that reads them from the notebook's globals still answers it)."""
 
 
 def forward_checks(
@@ -69,6 +72,11 @@ class Problem:
     @property
     def max_score(self) -> float:
         return float(sum(c.points for c in self.checks))
+
+    @property
+    def given_weights(self) -> bool:
+        """Whether any of the problem's checks needs forward to compute with the weights the grader sets."""
+        return any(c.given_weights for c in self.checks)
 
     @property
     def methods(self) -> tuple[str, ...]:

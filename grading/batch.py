@@ -79,7 +79,7 @@ class Row:
     diagnoses: dict = field(default_factory=dict)  # "problem3.backward_dWh" -> the diagnosis of its failure, as in report.json
     skipped: bool = False  # reused from an earlier run
     file: str = ""  # the file graded, inside the student's folder
-    notes: str = ""  # how that file was chosen, when the folder held several candidates
+    notes: str = ""  # how that file was chosen, when the folder held several candidates; how it was called, when not by the contract
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -206,7 +206,7 @@ def _row(student: str, report: dict, *, skipped: bool = False) -> Row:
         diagnoses={f"{p['id']}.{c['name']}": c["diagnosis"] for p in report["problems"] for c in p["checks"] if c.get("diagnosis")},
         skipped=skipped,
         file=report.get("file", ""),
-        notes=report.get("choice", ""),
+        notes="; ".join(line for line in (report.get("choice", ""), report.get("binding", "")) if line),
     )
 
 

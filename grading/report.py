@@ -63,6 +63,10 @@ class Report:
     choice: str = ""
     """How the graded file was chosen when a folder held more than one candidate ("" when there was no choice to make);
     writers put it in their first lines, and the gradebook in its notes column."""
+    interface: str = "adapt"  # "adapt": the submission's own names and calls were found; "strict": the contract only
+    binding: str = ""
+    """How the submission was called when it does not follow the contract ("graded `RNN`: built as ..."); "" when the
+    contract was graded as published. Writers put it in their first lines, and the gradebook in its notes column."""
 
     @property
     def score(self) -> float:
@@ -90,12 +94,14 @@ class Report:
             "reason": self.reason,
             "file": self.file,
             "choice": self.choice,
+            "binding": self.binding,
             "problems": [p.to_dict() for p in self.problems],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
             "seed": self.seed,
             "seed_sha256": self.seed_sha256,
             "realistic": self.realistic,
+            "interface": self.interface,
             "max_examples": self.max_examples,
             "versions": dict(self.versions),
             "seconds": round(self.seconds, 3),

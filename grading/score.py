@@ -29,7 +29,7 @@ from checks.session import Recorder, WorkerLost
 from grading.limits import Limits
 from grading.load import Submission
 from grading.report import ProblemResult, Report
-from grading import pick, torch_oracle
+from grading import interface, pick, torch_oracle
 from grading.diagnose import Diagnoser
 from grading.worker import WorkerKilled, WorkerSession, signal_name
 
@@ -90,12 +90,16 @@ class _Grading:
         progress,
         diagnose: bool,
         started: float,
+        mode: str = interface.ADAPT,
     ):
         self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
+        self.mode = mode
+        self.interfaces: dict[str, interface.Interface] = {}  # class -> how the checks call it (``grading.interface``)
         self.use_torch, self.progress = use_torch, progress
         self.deadline = started + limits.timeout  # moved on only by the time spent waiting for torch
         self.diagnoser = Diagnoser({library.cls: library for library in assignment.mistakes}) if diagnose else None
         self.session = self.session_for(submission)
+        self.binding = ""  # the report's line saying how the submission was called, when not by the contract
         self.warnings: list[str] = list(submission.warnings)
         self.notes: list[str] = list(submission.notes)
         self.styles: dict[str, probe.Probe] = {}  # class -> what probing its forward told
@@ -136,23 +140,68 @@ class _Grading:
         self.warnings += [w.get("text", str(w)) for w in loaded.warnings]
         if loaded.isolation:
             self.notes.append(f"the submission ran in a worker with {loaded.isolation}")
+        if self.mode == interface.STRICT:
+            self.notes.append("interface: strict, the published contract only (class names, constructor, weight names)")
+        else:
+            try:
+                loaded = self._bind_missing(loaded)
+            except WorkerLost as lost:
+                if lost.timeout:
+                    message = (
+                        f"timed out while finding how to call the submission: a probe ran past the submission's {self.limits.timeout:g} s"
+                    )
+                    return Outcome(TIMEOUT, message, hint=LOOP_HINT)
+                self.notes.append(f"finding how to call the submission stopped: {lost.reason}; the contract's names were used")
+                loaded = self.session.load()
         for problem in self.assignment.problems:
             why = self._why_not(problem.contract, problem, loaded)
             if why is not None:
                 self.unrunnable[problem.id] = why
         return None
 
+    def _bind_missing(self, loaded):
+        """Find how to call each class the assignment grades that the submission does not define as published (or
+        without a method its problems call): that cannot wait for its problem's turn. What the worker can now call."""
+        for contract in self.assignment.contracts:
+            needed = {m for p in self.assignment.problems if p.contract.cls == contract.cls for m in p.methods}
+            has = loaded.methods.get(contract.cls)
+            if contract.cls not in loaded.classes or (has is not None and not needed <= set(has)):
+                loaded = self._bind(contract, loaded.classes)
+        return loaded
+
+    def _bind(self, contract: LayerContract, classes: list[str]):
+        """Decide what the checks call for ``contract`` (``grading.interface``), once; what the worker can now call."""
+        names = self._class_names()
+        methods = self.session.load().methods.get(contract.cls, ())
+        found = interface.bind(self.session, contract, classes, tuple(n for n in names if n != contract.cls), methods)
+        self.interfaces[contract.cls] = found
+        self.notes += list(found.notes)
+        self.binding = "; ".join(f.line for f in self.interfaces.values() if f.line)
+        if found.line:
+            self.notes.append(f"interface: {contract.cls} adapted to the submission's own names and calls")
+        elif found.nothing or contract.cls not in classes:
+            self.notes.append(f"interface: nothing in the submission answers as {contract.cls}, under its own names or others")
+        else:
+            self.notes.append(f"interface: {contract.cls} graded as the published contract")
+        return self.session.load()
+
     def _class_names(self) -> tuple[str, ...]:
         return tuple(c.cls for c in self.assignment.contracts)
 
     def _why_not(self, contract: LayerContract, problem: Problem, loaded) -> Outcome | None:
         """Why ``problem`` cannot run at all in the loaded submission, or None."""
+        why = self._why_not_bound(contract, problem)
+        if why is not None:
+            return why
         if contract.cls not in loaded.classes:
             found = ", ".join(loaded.classes) or "none"
             reason = f"no class {contract.cls}; found classes: {found}"
             broken = [w for w in loaded.warnings if w.get("type")]
             if broken:
                 reason += f"; {broken[0].get('text', '')}"
+            nothing = self.interfaces.get(contract.cls, interface.Interface()).nothing
+            if nothing:
+                reason += f"; {nothing}"
             if problem.bonus:
                 return Outcome(SKIPPED, f"not attempted: {reason}")
             hint = (
@@ -167,8 +216,22 @@ class _Grading:
             return Outcome(ERROR, f"{contract.cls} has no method {' and no method '.join(missing)}", hint=method_hint(contract, missing[0]))
         return None
 
+    def _why_not_bound(self, contract: LayerContract, problem: Problem) -> Outcome | None:
+        """Why ``problem`` cannot run with the binding found for its class: the grader cannot give forward its weights."""
+        found = self.interfaces.get(contract.cls)
+        if found is not None and found.no_weights and problem.given_weights:
+            hint = (
+                "Read the weights from self (set in __init__ from its arguments or an initializer), never from globals or "
+                "constants inside forward."
+            )
+            return Outcome(ERROR, found.no_weights, hint=hint)
+        return None
+
     def style(self, contract: LayerContract) -> probe.Probe:
-        """What probing ``contract``'s forward told, probed once: its return style, and whether it takes initial states."""
+        """What probing ``contract``'s forward told, probed once: its return style, and whether it takes initial states.
+        First, when it was not decided at loading, how to call it (``_bind``)."""
+        if contract.cls not in self.interfaces and self.mode != interface.STRICT:
+            self._bind(contract, self.session.load().classes)
         if contract.cls not in self.styles:
             try:
                 told = probe.probe_style(self.session, contract)
@@ -194,7 +257,7 @@ class _Grading:
         graded = [p for p in self.assignment.problems if p.id not in self.unrunnable]
         rounds = [(p, torch_round) for torch_round in (False, True) for p in graded if any(c.torch == torch_round for c in p.checks)]
         for number, (problem, torch_round) in enumerate(rounds):
-            if problem.id in self.out_of_time or len(crashes[problem.id]) >= MAX_CRASHES:
+            if problem.id in self.out_of_time or problem.id in self.unrunnable or len(crashes[problem.id]) >= MAX_CRASHES:
                 continue
             if torch_round and self.use_torch and self.torch is not None:
                 self._torch_ready()
@@ -232,6 +295,8 @@ class _Grading:
 
     def _fill_not_run(self, problem: Problem, outcomes: dict[str, Outcome], crashes: list[str]) -> None:
         """An outcome for each check that never ran, saying why: the worker kept dying, or the time ran out."""
+        if problem.id in self.unrunnable:
+            return  # it could not run at all: ``_finish`` says why once
         for spec in problem.checks:
             if spec.name not in outcomes and len(crashes) >= MAX_CRASHES:
                 outcomes[spec.name] = Outcome(
@@ -279,6 +344,10 @@ class _Grading:
                 continue
             try:
                 told = self.style(problem.contract)
+                why = self._why_not_bound(problem.contract, problem)
+                if why is not None:
+                    self.unrunnable[problem.id] = why
+                    return
                 context = Context(
                     Recorder(self.session),
                     problem.contract,
@@ -358,6 +427,7 @@ def score(
     progress: Callable | None = None,
     diagnose: bool = True,
     started: float | None = None,
+    interface_mode: str = interface.ADAPT,
 ) -> Report:
     """Grade ``submission`` against ``assignment``; always returns a Report.
 
@@ -366,7 +436,7 @@ def score(
     """
     started = time.monotonic() if started is None else started
     draw_alike()  # the same seed, the same cases, whatever this process has loaded
-    grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose, started)
+    grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose, started, interface_mode)
     try:
         why_not = grading.load()
         if why_not:
@@ -399,6 +469,8 @@ def score(
         reason=reason,
         file=grading.submission.graded_file,
         choice=grading.submission.choice,
+        binding=grading.binding,
+        interface=interface_mode,
     )
 
 

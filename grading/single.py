@@ -35,6 +35,8 @@ class Settings:
     seed, used in place of ``seed`` and only ever written as its digest (``public``). ``realistic``: the share of
     cases drawn like real data (off-grid values, larger shapes). ``timeout``: seconds for the whole submission,
     loading included. ``memory_mb``: each worker's memory limit. ``use_torch``: run the torch parity checks.
+    ``interface``: "adapt" finds and drives the submission's own class names, constructors and weight names
+    (``grading.interface``); "strict" grades the published contract only.
     """
 
     assignment: str | None = None
@@ -45,6 +47,7 @@ class Settings:
     realistic: float = 0.0
     secret: str | None = field(default=None, repr=False)
     use_torch: bool = True
+    interface: str = "adapt"
 
     @classmethod
     def for_check(cls, **changes) -> Settings:
@@ -148,6 +151,7 @@ def grade(
         limits=settings.limits(tuple(map(str, hidden))),
         use_torch=settings.use_torch,
         started=started,
+        interface_mode=settings.interface,
     )
     if out is not None:
         write_all(report, out)

@@ -49,6 +49,8 @@ ZYGOTE_BOOTSTRAP = "import sys; sys.path.insert(0, {root!r}); from grading impor
 ONE_THREAD = {v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 LOAD_REPLY_BYTES = 32 * 2**20
 """The largest frame read in answer to loading: 200 classes of 200 method names of 100 characters each, escaped."""
+DISCOVER_REPLY_BYTES = 8 * 2**20
+"""The largest frame read in answer to discovery: 24 candidates' bindings and their answers to the probes."""
 MALFORMED = "the worker sent a malformed reply"
 PROGRESS_BYTES = 8
 """The page the worker writes the running operation's index into (``grading.worker_main``), read after a timeout."""
@@ -446,6 +448,24 @@ class WorkerSession:
                 {"op": "script", "ops": []}, protocol.reply_bounds([])[1], lambda reply: replies_from_wire(reply.get("replies"), [])
             )
         assert self.loaded is not None
+        return self.loaded
+
+    def discover(self, contract: dict, probes: list[dict]) -> dict:
+        """Ask the worker what implements ``contract`` and how each candidate answers ``probes`` (``grading.discovery``):
+        the reply as sent, for ``grading.interface`` to read field by field."""
+        return self._request(protocol.encode({"op": "discover", "contract": contract, "probes": probes}), DISCOVER_REPLY_BYTES)
+
+    def bind(self, bindings: dict) -> Loaded:
+        """Have the contract classes in ``bindings`` ({class: [binding, contract]}) built as adapters, in this worker and
+        in every fresh one after it; what the worker can now call."""
+        self.load_message = {**self.load_message, "bind": {**self.load_message.get("bind", {}), **bindings}}
+        reply = self._request({"op": "bind", "bindings": bindings}, LOAD_REPLY_BYTES)
+        try:
+            now = _loaded({**reply, "warnings": []})
+        except MalformedReply as error:
+            self._retire()
+            raise WorkerLost(f"{MALFORMED}: {error}") from None
+        self.loaded = dataclasses.replace(self.loaded, classes=now.classes, methods=now.methods)
         return self.loaded
 
     def prefetch(self, scripts: list[list[Op]]) -> None:

@@ -13,10 +13,16 @@ Messages it answers:
         -> {"replies": [reply, ...], "refused"}
     {"op": "scripts", "scripts": [[op, ...], ...]}   several scripts, each run as if sent alone
         -> {"replies": [[reply, ...], ...], "refused"}
+    {"op": "discover", "contract": {...}, "probes": [...]}   what implements the contract, every way to call it
+        -> {"candidates": [{"binding", "outputs", "globals"}, ...], "tried", "refused"}   (``grading.discovery``)
+    {"op": "bind", "bindings": {class: [binding, contract]}}   the contract's class name now builds an Adapter
+        -> {"classes", "methods", "refused"}   (a load message may carry "bind" too, for a fresh worker)
 """
 
 from __future__ import annotations
 
+import __future__
+import ast
 import builtins
 import importlib.abc
 import linecache
@@ -27,7 +33,8 @@ import types
 
 import numpy as np
 
-from grading import protocol
+from grading import discovery, protocol
+from grading.adapter import Adapter
 
 MAX_TEXT = 2000
 """Characters kept of an exception's message; type names keep 100, and a traceback its last ``MAX_FRAMES`` frames."""
@@ -152,9 +159,10 @@ class Worker:
         self.current = None
         self.isolation = ""
         self.progress = None  # a shared page (mmap) holding 1 + the index of the script operation running, or None
+        self.bound: dict[str, tuple[dict, dict]] = {}  # contract class -> (binding, contract): built as an Adapter
 
     # -- loading ---------------------------------------------------------
-    def load(self, sources: list[dict], mode: str, path: str | None) -> dict:
+    def load(self, sources: list[dict], mode: str, path: str | None, bindings: dict | None = None) -> dict:
         module = types.ModuleType("submission")
         module.__dict__["__builtins__"] = builtins
         sys.modules["submission"] = module
@@ -168,26 +176,60 @@ class Worker:
             module.__file__ = name
             self.files.add(name)
             linecache.cache[name] = (len(code), None, code.splitlines(True), name)
-            try:
-                exec(compile(code, name, "exec"), self.namespace)  # noqa: S102 - running the submission is the point
-            except BaseException as error:  # noqa: BLE001 - a cell may raise anything, SystemExit included
-                if len(warnings) < MAX_WARNINGS:
-                    warnings.append(self._load_warning(name, error, mode))
-                if mode == "module":
-                    break
+            for unit in self._units(code, name, mode):
+                try:
+                    exec(unit(), self.namespace)  # noqa: S102 - running the submission is the point
+                except BaseException as error:  # noqa: BLE001 - a cell may raise anything, SystemExit included
+                    if len(warnings) < MAX_WARNINGS:
+                        warnings.append(self._load_warning(name, error, mode))
+                    if isinstance(error, (SystemExit, KeyboardInterrupt)):
+                        break
+        return {"warnings": warnings, **self.bind(bindings or {}), "isolation": self.isolation}
+
+    def bind(self, bindings: dict) -> dict:
+        """Build each named contract class as an Adapter from now on; the classes and methods the grader can call."""
+        for name, (binding, contract) in bindings.items():
+            self.bound[name] = (binding, contract)
         classes = sorted(
             k
             for k, v in self.namespace.items()
             if isinstance(k, str) and len(k) <= MAX_NAME and isinstance(v, type) and getattr(v, "__module__", "") == "submission"
         )[:MAX_CLASSES]
         methods = {name: _methods(self.namespace[name]) for name in classes}
-        return {
-            "warnings": warnings,
-            "classes": classes,
-            "methods": methods,
-            "refused": list(self.blocker.refused),
-            "isolation": self.isolation,
-        }
+        for name, (binding, _) in self.bound.items():
+            methods[name] = ["forward", *(["backward"] if binding.get("backward") else [])]
+            classes = sorted({*classes, name})
+        return {"classes": classes, "methods": methods, "refused": list(self.blocker.refused)}
+
+    def discover(self, contract: dict, probes: list[dict]) -> dict:
+        """Every candidate implementation of ``contract`` and its answers to ``probes`` (``grading.discovery``)."""
+        found = discovery.discover(self.namespace, contract, probes)
+        cap = max(int(np.prod(np.shape(p["x"]))) * 8 for p in probes)  # (N, T, H) fits: H < 8 D at the grader's probes
+        for candidate in found["candidates"]:
+            candidate["outputs"] = [None if out is None else _wire_value(out, cap) for out in candidate["outputs"]]
+        return {**found, "refused": list(self.blocker.refused)}
+
+    @staticmethod
+    def _units(code: str, name: str, mode: str):
+        """What runs one at a time, each as a function that compiles it: a notebook's cell whole; a file's top-level
+        statements, each on its own as if it were a cell, so that one failing import or statement skips only itself (a
+        syntax error anywhere stops the whole file)."""
+        if mode != "module":
+            yield lambda: compile(code, name, "exec")
+            return
+        try:
+            tree = ast.parse(code, name)
+        except SyntaxError:
+            yield lambda: compile(code, name, "exec")  # raises the SyntaxError, reported as today
+            return
+        flags = 0
+        for statement in tree.body:
+            yield lambda statement=statement, flags=flags: compile(
+                ast.Module([statement], type_ignores=[]), name, "exec", flags=flags, dont_inherit=True
+            )
+            if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
+                for alias in statement.names:
+                    flags |= getattr(getattr(__future__, alias.name, None), "compiler_flag", 0)
 
     def _load_warning(self, name: str, error: BaseException, mode: str) -> dict:
         frames = self._frames(error)
@@ -205,9 +247,12 @@ class Worker:
                 if frames and frames[-1]["file"] != name
                 else (f" at line {line}" if line else "")
             )
-            rest = (
-                "the rest of the cell was skipped" if mode == "cells" else "the file stopped there; grading uses what was defined before it"
-            )
+            if mode == "cells":
+                rest = "the rest of the cell was skipped"
+            elif isinstance(error, (SystemExit, KeyboardInterrupt)):
+                rest = "the file stopped there; grading uses what was defined before it"
+            else:
+                rest = "that statement was skipped and the rest of the file ran"
             what = f"{name} {raised}{at}; {rest}"
         return {"file": name, "line": line, "type": type(error).__name__[:100], "message": _text(error, 500), "text": what}
 
@@ -268,6 +313,11 @@ class Worker:
         raise ValueError(f"unknown operation {kind!r}")
 
     def _new(self, name: str, args: list) -> dict:
+        if name in self.bound:
+            binding, contract = self.bound[name]
+            self.current = None
+            self.current = Adapter(binding, contract, self.namespace, *args)
+            return {}
         cls = self.namespace.get(name)
         if not isinstance(cls, type):
             raise NameError(f"the submission defines no class {name}")
@@ -309,6 +359,14 @@ class Worker:
         ]
 
 
+def _guarded(answer) -> dict:
+    """``answer()``, or what it raised as {"error"}: discovery runs student code, which may raise anything."""
+    try:
+        return answer()
+    except BaseException as error:  # noqa: BLE001 - SystemExit from student code included
+        return {"candidates": [], "tried": [f"discovery stopped: {type(error).__name__}: {_text(error, 300)}"]}
+
+
 def _restore(blocker: ImportBlocker) -> None:
     """Put the blocker back in front of ``sys.meta_path`` if the submission took it out or pushed it back."""
     try:
@@ -338,7 +396,11 @@ def serve(read_fd: int, write_fd: int, blocked: frozenset[str], *, isolation: st
         except protocol.ChannelClosed:
             return
         if message.get("op") == "load":
-            reply = worker.load(message["sources"], message["mode"], message.get("path"))
+            reply = worker.load(message["sources"], message["mode"], message.get("path"), message.get("bind"))
+        elif message.get("op") == "discover":
+            reply = _guarded(lambda: worker.discover(message["contract"], message["probes"]))
+        elif message.get("op") == "bind":
+            reply = worker.bind(message["bindings"])
         elif message.get("op") == "scripts":
             answered, offset = [], 0
             for ops in message["scripts"]:

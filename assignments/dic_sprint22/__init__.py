@@ -157,7 +157,7 @@ ASSIGNMENT = Assignment(
             forward_checks(shape=10, values=15, initial_state=5, no_state=5, keeps_inputs=5, torch=10),
             required=True,
         ),
-        Problem("problem2", "Experiment with a small array", SIMPLE_RNN, (CheckSpec("small_array_last_h", 15, small_array_last_h),)),
+        Problem("problem2", "Experiment with a small array", SIMPLE_RNN, (CheckSpec("small_array_last_h", 15, small_array_last_h, given_weights=False),)),
         Problem("problem3", "Backpropagation (advanced)", SIMPLE_RNN, backward_checks(SIMPLE_RNN, each_gradient=5, own_forward=8, torch=7)),
     ),
     mistakes=(LIBRARY,),

@@ -37,7 +37,8 @@ def gradescope(report: Report) -> str:
         for problem, check in report.checks
     ]
     notes = (*report.notes, *warnings(report))
-    summary = "\n".join([*([markdown_text(report.choice), ""] if report.choice else []), *(f"- {markdown_text(w)}" for w in notes)])
+    first = [markdown_text(line) for line in (report.choice, report.binding) if line]
+    summary = "\n".join([*([*first, ""] if first else []), *(f"- {markdown_text(w)}" for w in notes)])
     results = {
         "score": report.score,
         "output": summary.strip() or f"{report.assignment}: {score_text(report)}",

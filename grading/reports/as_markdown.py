@@ -70,11 +70,13 @@ def _failure(entry: Failure) -> list[str]:
 def markdown(report: Report) -> str:
     report = cleaned(report)
     lines = [f"# {report.assignment}: {score_text(report)}", ""]
-    if report.choice:
-        lines += [markdown_text(report.choice), ""]
+    for first in (report.choice, report.binding):
+        if first:
+            lines += [markdown_text(first), ""]
     graded = f" · file {markdown_code(report.file)}" if report.file else ""
     lines += [
         f"Submission {markdown_code(report.submission)}{graded} · {seed_text(report)} · {report.max_examples} examples per property"
+        f" · interface {report.interface}"
         f" · {report.seconds:.1f} s",
         "",
         "| Problem | Score | Checks |",

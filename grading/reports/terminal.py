@@ -75,8 +75,9 @@ def print_summary(report: Report, console: Console | None = None) -> None:
     skipped = sum(c.max_score for p, c in report.checks if c.status == SKIPPED and not p.bonus)
     total = score_text(report, skipped=skipped)
     console.print(f"[bold]{escape(report.assignment)}[/]: {escape(total)}  ({escape(report.submission)}, {report.seconds:.1f} s)")
-    if report.choice:
-        console.print(f"  {escape(report.choice)}")
+    for first in (report.choice, report.binding):
+        if first:
+            console.print(f"  {escape(first)}")
     for note in report.notes:
         console.print(f"  [dim]{escape(note)}[/]")
     for warning in warnings(report):

@@ -80,6 +80,10 @@ class FakeWorker(worker.WorkerProcess):
         if message.get("op") == "load":
             reply = {"warnings": [], "classes": sorted(self.classes), "methods": {}, "refused": [], "isolation": "a fake worker"}
             reply["methods"] = {name: ["backward", "forward"] for name in self.classes}
+        elif message.get("op") == "discover":
+            reply = self.answerer.discover(message["contract"], message["probes"])
+        elif message.get("op") == "bind":
+            reply = self.answerer.bind(message["bindings"])
         elif message.get("op") == "scripts":
             reply = {"replies": [self.answerer.script(ops) for ops in message["scripts"]], "refused": []}
         else:

@@ -309,12 +309,15 @@ def worker_folders(root: Path) -> set[Path]:
 def workers_files(root: Path) -> set[Path]:
     """Files owned by a worker's user under ``root`` (as root, each worker has its own: ``grading.sandbox.WORKER_IDS``)."""
     found = set()
-    for path in root.rglob("*"):
-        try:
-            if path.lstat().st_uid in WORKER_IDS:
-                found.add(path)
-        except OSError:
-            pass
+    # os.walk, not rglob: another test's worker folder may vanish while it is walked, which rglob raises on.
+    for folder, dirs, files in os.walk(root, onerror=lambda error: None):
+        for name in (*dirs, *files):
+            path = Path(folder) / name
+            try:
+                if path.lstat().st_uid in WORKER_IDS:
+                    found.add(path)
+            except OSError:
+                pass
     return found
 
 

@@ -1,0 +1,526 @@
+"""Inside the worker: drive a student's own interface through the contract's, as a binding says.
+
+A binding (a plain dict, made by ``grading.discovery`` and chosen by the grader) says what implements the contract
+and how to call it::
+
+    {"target": "ScratchRNN", "kind": "class", "init": {"args": ["H", "D"], "kwargs": {"optimizer": "optimizer"}},
+     "path": [], "weights": {"Wx": {"at": [["a", "W_x"]], "as": "same"}, ...},
+     "method": "forward", "call": {"args": ["X"], "kwargs": {}}, "step": false, "pick": null, "time_major": false,
+     "backward": {"method": "backward", "pick": 0}, "grads": {"dWx": {"from": "attr", "at": [["a", "dW_x"]], "as": "same"}}}
+
+``Adapter`` is the object the checks' scripts construct under the contract's class name: ``Adapter(n_features,
+n_nodes)``, weights set as the contract's attributes, ``forward(X, h0=None)``, ``backward(dH)``, gradients read as
+the contract's attributes. It builds the student's object, puts the grader's weights where the binding says the
+student keeps them, calls the student's forward (looping a one-step cell over time), and reads the gradients back
+from where the student leaves them. Nothing here ever sees an expected value.
+
+Roles in "init" and "call": "D" n_features, "H" n_nodes, "N" batch, "T" n_sequences, "X", "h0", "initializer",
+"optimizer", "activation", "lr", and a contract weight's name ("Wx") for a weight passed in. Paths are lists of
+steps: ``["a", name]`` an attribute, ``["i", k]`` a list's item, ``["k", key]`` a dict's entry. "as" says how the
+student's array is laid out against the contract's: "same", "T" (transposed), "row" (1, H) or "col" (H, 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+KNOWN_LR = 1.0
+"""The learning rate given to a constructor or optimizer that takes one, so that a weight change is the gradient."""
+
+
+def norm(name: str) -> str:
+    """A name as the alias tables hold it: lower case, no underscores ("W_x" and "wx" are one)."""
+    return name.lower().replace("_", "")
+
+
+WEIGHT_ALIASES = {"Wx": {"wx", "w", "wxh", "wih"}, "Wh": {"wh", "u", "whh"}, "b": {"b", "bias", "bx", "bias0"}}
+"""Each reference param's names as students write them, normalised (``norm``); a contract's own names are added."""
+SIZE_ALIASES = {
+    "D": {"nfeatures", "nfetures", "nnodes1", "inputsize", "ninput", "ninputs", "inputdim", "nin", "d", "features"},
+    "H": {"nnodes", "nnodes2", "noutputfeatures", "hiddensize", "nhidden", "hiddendim", "units", "nunits", "nout", "h", "nodes"},
+    "N": {"batchsize", "nbatch", "batch", "n"},
+    "T": {"nsequences", "seqlen", "sequencelength", "timesteps", "nsteps", "t", "nseq"},
+    "initializer": {"initializer", "initialiser", "init", "initializerw"},
+    "optimizer": {"optimizer", "optimiser", "optim", "opt"},
+    "activation": {"activation", "activator", "funcact", "act", "activationfunction"},
+    "lr": {"lr", "learningrate", "alpha", "eta"},
+}
+INPUT_ALIASES = {
+    "X": {"x", "xs", "inputs", "input", "xt", "seq", "data", "xbatch"},
+    "h0": {"h0", "hprev", "h", "hinit", "hidden", "prevh", "hstate", "state", "hpre", "hlast", "hiddenstate", "initialh"},
+}
+
+
+def role_of(name: str, roles: dict[str, set[str]]) -> str | None:
+    key = norm(name)
+    return next((role for role, names in roles.items() if key in names), None)
+
+
+def weight_role(name: str, weights: dict[str, str]) -> str | None:
+    """The contract weight (its attribute name, "Wx") that a student's name stands for, or None."""
+    key = norm(name)
+    for attr, param in weights.items():
+        if key == norm(attr) or key in WEIGHT_ALIASES.get(param, ()):
+            return attr
+    return None
+
+
+# -- paths into the student's objects ------------------------------------------------------------------------------
+
+
+def follow(obj, path: list):
+    for kind, key in path:
+        obj = getattr(obj, key) if kind == "a" else obj[key]
+    return obj
+
+
+def put(obj, path: list, value) -> None:
+    *head, (kind, key) = path
+    holder = follow(obj, head)
+    if kind == "a":
+        setattr(holder, key, value)
+    else:
+        holder[key] = value
+
+
+def to_student(array: np.ndarray, layout: str) -> np.ndarray:
+    """The contract's array in the student's layout."""
+    if layout == "T":
+        return array.T.copy()
+    if layout == "row":
+        return array.reshape(1, -1).copy()
+    if layout == "col":
+        return array.reshape(-1, 1).copy()
+    return array.copy()
+
+
+def from_student(array, layout: str) -> np.ndarray:
+    """The student's array in the contract's layout."""
+    array = np.asarray(array)
+    if layout == "T":
+        return array.T
+    if layout in ("row", "col"):
+        return array.reshape(-1)
+    return array
+
+
+def layout_of(shape: tuple, wanted: tuple) -> str | None:
+    """How an array of ``shape`` holds one of the contract's ``wanted`` shape: "same", "T", "row", "col", or None."""
+    if shape == wanted:
+        return "same"
+    if len(wanted) == 2 and shape == wanted[::-1] and wanted[0] != wanted[1]:
+        return "T"
+    if len(wanted) == 1 and shape == (1, wanted[0]):
+        return "row"
+    if len(wanted) == 1 and shape == (wanted[0], 1):
+        return "col"
+    return None
+
+
+def shape_of(contract: dict, name: str, D: int, H: int) -> tuple[int, ...]:
+    """A contract weight's shape at (D, H): the contract gives each dimension as [a, b], meaning a*D + b*H."""
+    return tuple(int(a) * D + int(b) * H for a, b in contract["shapes"][name])
+
+
+# -- what the grader hands the student's constructor ---------------------------------------------------------------
+
+
+class GraderInitializer:
+    """The course's initializer interface, ``W(rows, cols)`` and ``B(n)``: hands out fresh arrays it remembers, so that
+    the grader can find where the student keeps each one."""
+
+    def __init__(self, seed: int = 0):
+        self.rng = np.random.default_rng(seed)
+        self.handed: list[np.ndarray] = []
+
+    def W(self, *shape):  # noqa: N802 - the course's name
+        array = self.rng.uniform(-0.5, 0.5, tuple(int(s) for s in shape))
+        self.handed.append(array)
+        return array
+
+    def B(self, *shape):  # noqa: N802 - the course's name
+        array = self.rng.uniform(-0.5, 0.5, tuple(int(s) for s in shape))
+        self.handed.append(array)
+        return array
+
+    def __call__(self, *shape):
+        return self.W(*shape)
+
+
+class RecordingOptimizer:
+    """An optimizer that changes nothing (learning rate 0) and sums the gradients it is handed.
+
+    ``update(layer)``: every array attribute of the layer named like a gradient (``dWx``, ``grad_W``) is added to its
+    sum. ``update(param, grad, ...)`` or ``update(params, grads)``: each gradient is added under the param's identity.
+    """
+
+    lr = 0.0
+    learning_rate = 0.0
+
+    def __init__(self):
+        self.calls = 0
+        self.by_name: dict[str, np.ndarray] = {}
+        self.by_param: dict[int, np.ndarray] = {}
+
+    def update(self, *args, **kwargs):
+        self.calls += 1
+        arrays = [a for a in args if isinstance(a, np.ndarray)]
+        lists = [a for a in args if isinstance(a, (list, tuple))]
+        if len(lists) == 2 and len(lists[0]) == len(lists[1]):
+            pairs = list(zip(lists[0], lists[1]))
+        elif len(arrays) >= 2 and len(arrays) % 2 == 0:
+            pairs = list(zip(arrays[::2], arrays[1::2]))
+        else:
+            pairs = []
+        for param, grad in pairs:
+            if isinstance(param, np.ndarray) and isinstance(grad, np.ndarray) and param.shape == grad.shape:
+                self._add(self.by_param, id(param), grad)
+        layer = args[0] if args and not isinstance(args[0], (np.ndarray, list, tuple)) else None
+        if layer is not None:
+            for name, value in list(getattr(layer, "__dict__", {}).items()):
+                if isinstance(value, np.ndarray) and _gradient_name(name):
+                    self._add(self.by_name, name, value)
+        return args[0] if args else None
+
+    @staticmethod
+    def _add(sums: dict, key, value: np.ndarray) -> None:
+        value = np.array(value, dtype=np.float64)
+        if key in sums and sums[key].shape == value.shape:
+            sums[key] = sums[key] + value
+        else:
+            sums[key] = value
+
+    def reset(self) -> None:
+        self.calls = 0
+        self.by_name, self.by_param = {}, {}
+
+
+def _gradient_name(name: str) -> bool:
+    key = norm(name)
+    return key.startswith("d") or "grad" in key
+
+
+class Tanh:
+    """The course's activation interface, for a constructor that insists on one and a submission that defines none."""
+
+    def forward(self, A):
+        self.Z = np.tanh(A)
+        return self.Z
+
+    def backward(self, dZ):
+        return dZ * (1 - self.Z**2)
+
+    def __call__(self, A):
+        return self.forward(A)
+
+
+def activation_for(namespace: dict):
+    """The submission's own tanh activation (a class named Tanh with forward), else the grader's."""
+    for name, value in namespace.items():
+        if isinstance(name, str) and norm(name) == "tanh" and isinstance(value, type) and hasattr(value, "forward"):
+            try:
+                return value()
+            except Exception:  # noqa: BLE001, S112 - a constructor that wants arguments: the grader's then
+                continue
+    return Tanh()
+
+
+# -- the adapter -----------------------------------------------------------------------------------------------------
+
+
+class Adapter:
+    """The contract's interface over a student's implementation (module docstring).
+
+    ``contract`` holds the contract's weight names and shapes' roles: {"weights": {"Wx": "Wx", ...}, "grads": {...},
+    "states": ["h0"]}; ``params`` maps a param key to its shape as a function of (D, H) via ``shapes``.
+    """
+
+    def __init__(self, binding: dict, contract: dict, namespace: dict, n_features: int, n_nodes: int):
+        state = {
+            "binding": binding,
+            "contract": contract,
+            "namespace": namespace,
+            "D": int(n_features),
+            "H": int(n_nodes),
+            "given": {},
+            "grads": {},
+            "cells": [],
+            "built_for": None,
+            "optimizer": RecordingOptimizer(),
+            "notes": [],
+        }
+        object.__setattr__(self, "_s", state)
+        if not self._lazy():
+            self._build(None, None)
+
+    # Attributes: the contract's weights go to the student's object; its gradients come from what backward left.
+    def __setattr__(self, name, value):
+        s = self._s
+        if name in s["contract"]["weights"]:
+            s["given"][name] = np.asarray(value, dtype=np.float64)
+            for cell in s["cells"]:
+                self._place(cell, name)
+            return
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        s = object.__getattribute__(self, "_s")
+        if name in s["contract"]["weights"]:
+            where = s["binding"]["weights"].get(name)
+            if where is None or not s["cells"] or where.get("at") == "arg":
+                if name in s["given"]:
+                    return s["given"][name]
+                raise AttributeError(name)
+            try:
+                return from_student(follow(self._layer(s["cells"][0]), where["at"]), where["as"])
+            except (AttributeError, LookupError, TypeError) as error:
+                raise AttributeError(name) from error
+        if name in s["grads"]:
+            return s["grads"][name]
+        raise AttributeError(f"{s['binding']['target']} (graded through the grader's binding) has no {name}")
+
+    # -- building the student's object --------------------------------------------------------------------------
+    def _lazy(self) -> bool:
+        init = self._s["binding"].get("init") or {}
+        roles = [*init.get("args", []), *init.get("kwargs", {}).values()]
+        return any(role in ("N", "T") for role in roles)
+
+    def _shape(self, name: str) -> tuple[int, ...]:
+        return shape_of(self._s["contract"], name, self._s["D"], self._s["H"])
+
+    def _arg(self, role: str, N: int | None, T: int | None):
+        s = self._s
+        if role in ("D", "H"):
+            return s[role]
+        if role in ("N", "T"):
+            return N if role == "N" else T
+        if role == "initializer":
+            return GraderInitializer()
+        if role == "optimizer":
+            return s["optimizer"]
+        if role == "activation":
+            return activation_for(s["namespace"])
+        if role == "lr":
+            return KNOWN_LR
+        if role in s["contract"]["weights"]:
+            return s["given"].get(role, np.zeros(self._shape(role)))
+        raise ValueError(f"unknown role {role!r}")
+
+    def _new_cell(self, N: int | None, T: int | None):
+        s = self._s
+        binding = s["binding"]
+        target = s["namespace"][binding["target"]]
+        if binding["kind"] == "function":
+            return target
+        init = binding.get("init") or {"args": [], "kwargs": {}}
+        args = [self._arg(role, N, T) for role in init["args"]]
+        kwargs = {name: self._arg(role, N, T) for name, role in init["kwargs"].items()}
+        cell = target(*args, **kwargs)
+        for name in s["contract"]["weights"]:
+            if name in s["given"]:
+                self._place(cell, name)
+        return cell
+
+    def _build(self, N: int | None, T: int | None, count: int = 1) -> None:
+        s = self._s
+        s["cells"] = [self._new_cell(N, T) for _ in range(count)]
+        s["built_for"] = (N, T, count)
+
+    def _layer(self, cell):
+        return follow(cell, self._s["binding"].get("path", []))
+
+    def _place(self, cell, name: str) -> None:
+        """Write the grader's weight ``name`` where the binding says the student keeps it, in the student's layout."""
+        s = self._s
+        where = s["binding"]["weights"].get(name)
+        if where is None or s["binding"]["kind"] == "function" or where.get("at") == "arg":
+            return
+        layer = self._layer(cell)
+        value = to_student(s["given"][name], where["as"])
+        try:
+            current = follow(layer, where["at"])
+        except (AttributeError, LookupError, TypeError):
+            current = None
+        if isinstance(current, np.ndarray) and current.shape == value.shape and current.dtype == np.float64 and current.flags.writeable:
+            current[...] = value  # in place: a student who keeps the same array in two places (params and self.Wx) sees it in both
+        else:
+            put(layer, where["at"], value)
+
+    # -- forward ---------------------------------------------------------------------------------------------------
+    def _call_args(self, X, h0, spec: dict) -> tuple[list, dict]:
+        s = self._s
+
+        def value(role):
+            if role == "X":
+                return X
+            if role == "h0":
+                return h0
+            if role in ("N", "T"):
+                return X.shape[0] if role == "N" else X.shape[1]
+            if role in s["contract"]["weights"]:
+                return s["given"].get(role, np.zeros(self._shape(role)))
+            return self._arg(role, None, None)
+
+        return [value(r) for r in spec["args"]], {k: value(r) for k, r in spec["kwargs"].items()}
+
+    def _ensure_built(self, X, count: int) -> None:
+        s = self._s
+        N, T = X.shape[0], X.shape[1]
+        wanted = (N, T, count) if self._lazy() else (None, None, count)
+        if s["built_for"] != wanted:
+            self._build(*wanted)
+
+    def forward(self, X, h0=None, **states):
+        s = self._s
+        binding = s["binding"]
+        X = X if isinstance(X, np.ndarray) else np.asarray(X)
+        N, T = X.shape[0], X.shape[1]
+        s["grads"] = {}
+        roles = [*binding["call"]["args"], *binding["call"]["kwargs"].values()]
+        if (h0 is not None and "h0" not in roles) or states:
+            given = "h0" if h0 is not None and "h0" not in roles else next(iter(states))
+            raise TypeError(f"{self._name()}() got an unexpected keyword argument '{given}'")
+        if not binding.get("step"):
+            self._ensure_built(X, 1)
+            cell = s["cells"][0]
+            method = cell if binding["kind"] == "function" else getattr(self._layer(cell), binding["method"])
+            if h0 is None and "h0" in binding["call"]["args"] + list(binding["call"]["kwargs"].values()):
+                h0 = None if binding["call"].get("h0_optional") else np.zeros((N, s["H"]))
+            args, kwargs = self._call_args(X, h0, binding["call"])
+            return self._output(method(*args, **kwargs), N, T)
+        self._ensure_built(X, T)
+        h = np.zeros((N, s["H"])) if h0 is None else h0
+        hs = []
+        for t in range(T):
+            cell = s["cells"][t]
+            method = cell if binding["kind"] == "function" else getattr(self._layer(cell), binding["method"])
+            args, kwargs = self._call_args(X[:, t], h, binding["call"])
+            h = self._picked(method(*args, **kwargs))
+            hs.append(np.asarray(h))
+        return np.stack(hs, axis=1)
+
+    def _name(self) -> str:
+        binding = self._s["binding"]
+        path = "".join(f".{key}" if kind == "a" else f"[{key!r}]" for kind, key in binding.get("path", []))
+        return f"{binding['target']}{path}.{binding['method']}" if binding["kind"] == "class" else binding["target"]
+
+    def _picked(self, result):
+        pick = self._s["binding"].get("pick")
+        return result[pick] if pick is not None else result
+
+    def _output(self, result, N: int, T: int):
+        result = self._picked(result)
+        if isinstance(result, list) and result and all(isinstance(r, np.ndarray) and r.shape == result[0].shape for r in result):
+            result = np.stack(result)  # a list of each step's h: (T, N, H)
+        if self._s["binding"].get("time_major") and isinstance(result, np.ndarray) and result.ndim == 3:
+            return np.swapaxes(result, 0, 1)
+        return result
+
+    # -- backward --------------------------------------------------------------------------------------------------
+    def backward(self, dH, *rest):
+        s = self._s
+        binding = s["binding"]
+        back = binding.get("backward")
+        if back is None or not s["cells"]:
+            raise AttributeError(f"{binding['target']} has no backward the grader could find")
+        dH = np.asarray(dH)
+        kept = self._snapshot()
+        s["optimizer"].reset()
+        if not binding.get("step"):
+            layer = self._layer(s["cells"][0])
+            upstream = np.swapaxes(dH, 0, 1) if binding.get("time_major") and dH.ndim == 3 else dH
+            result = getattr(layer, back["method"])(upstream)
+            s["grads"] = self._gradients([layer], [result], kept)
+            return self._dx(result, back)
+        # A cell per step: step t's backward gets dH_t plus what step t+1 sent back to h_(t-1).
+        T = len(s["cells"])
+        layers = [self._layer(c) for c in s["cells"]]
+        dx, results, carry = [None] * T, [None] * T, None
+        for t in reversed(range(T)):
+            upstream = dH[:, t] if dH.ndim == 3 else (dH if t == T - 1 else np.zeros_like(dH))
+            if carry is not None:
+                upstream = upstream + carry
+            results[t] = getattr(layers[t], back["method"])(upstream)
+            dx[t] = self._dx(results[t], back)
+            carry = results[t][back["carry"]] if back.get("carry") is not None else None
+        s["grads"] = self._gradients(layers, results, kept)
+        return np.stack([np.asarray(d) for d in dx], axis=1)
+
+    @staticmethod
+    def _dx(result, back: dict):
+        return result[back["pick"]] if back.get("pick") is not None else result
+
+    def _snapshot(self) -> list[dict]:
+        """Each cell's weights, in the contract's layout, before backward: a weight change then tells a gradient, and the
+        weights are put back afterwards."""
+        s = self._s
+        kept = []
+        for cell in s["cells"]:
+            layer, weights = self._layer(cell), {}
+            for name, where in s["binding"]["weights"].items():
+                if where.get("at") != "arg":
+                    try:
+                        weights[name] = np.array(from_student(follow(layer, where["at"]), where["as"]), dtype=np.float64)
+                    except (AttributeError, LookupError, TypeError, ValueError):
+                        pass
+            kept.append(weights)
+        return kept
+
+    def _gradients(self, layers: list, results: list, kept: list[dict]) -> dict:
+        """The contract's gradients, summed over the cells, read where the binding says; the weights put back."""
+        s = self._s
+        found: dict[str, np.ndarray] = {}
+        for layer, result, before in zip(layers, results, kept):
+            own = next((w["optimizer"] for w in s["binding"].get("grads", {}).values() if w["from"] == "own_optimizer"), None)
+            if own is not None:
+                self._step_own_optimizer(layer, own)
+            for name, where in s["binding"].get("grads", {}).items():
+                value = self._gradient(layer, result, before, name, where)
+                if value is not None:
+                    found[name] = found[name] + value if name in found and found[name].shape == value.shape else value
+            for weight, value in before.items():  # an optimizer or a backward that stepped the weights: undone
+                where = s["binding"]["weights"][weight]
+                try:
+                    put(layer, where["at"], to_student(value, where["as"]))
+                except (AttributeError, LookupError, TypeError):
+                    pass
+        return found
+
+    def _gradient(self, layer, result, before: dict, name: str, where: dict):
+        s = self._s
+        source, layout = where["from"], where.get("as", "same")
+        try:
+            if source == "attr":
+                value = follow(layer, where["at"])
+            elif source == "returned":
+                value = result[where["index"]] if where.get("key") is None else result[where["key"]]
+            elif source == "optimizer":
+                sums = s["optimizer"].by_name if "name" in where else s["optimizer"].by_param
+                if "name" in where:
+                    value = sums.get(where["name"])
+                else:
+                    value = sums.get(id(follow(layer, s["binding"]["weights"][where["weight"]]["at"])))
+            elif source in ("change", "own_optimizer"):
+                weight = where["weight"]
+                after = from_student(follow(layer, s["binding"]["weights"][weight]["at"]), s["binding"]["weights"][weight]["as"])
+                return (before[weight] - np.asarray(after, dtype=np.float64)) / KNOWN_LR
+            else:
+                return None
+        except (AttributeError, LookupError, TypeError, ValueError):
+            return None
+        return None if value is None else np.array(from_student(value, layout), dtype=np.float64)
+
+    def _step_own_optimizer(self, layer, optimizer: dict) -> None:
+        """Step the submission's own optimizer once with a known learning rate: the weight change is then the gradient it
+        applies (for optimizers that compute the gradient themselves from what the layer stored)."""
+        made = make_optimizer(self._s["namespace"][optimizer["cls"]], optimizer.get("lr"))
+        made.update(layer)
+
+
+def make_optimizer(cls, lr_name: str | None):
+    """The submission's optimizer class, made with the known learning rate (by its parameter's name, else set after)."""
+    made = cls(**{lr_name: KNOWN_LR}) if lr_name else cls()
+    for attr in ("lr", "learning_rate", "alpha", "eta"):
+        if hasattr(made, attr):
+            setattr(made, attr, KNOWN_LR)
+    return made
