@@ -24,45 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-KNOWN_LR = 1.0
-"""The learning rate given to a constructor or optimizer that takes one, so that a weight change is the gradient."""
-
-
-def norm(name: str) -> str:
-    """A name as the alias tables hold it: lower case, no underscores ("W_x" and "wx" are one)."""
-    return name.lower().replace("_", "")
-
-
-WEIGHT_ALIASES = {"Wx": {"wx", "w", "wxh", "wih"}, "Wh": {"wh", "u", "whh"}, "b": {"b", "bias", "bx", "bias0"}}
-"""Each reference param's names as students write them, normalised (``norm``); a contract's own names are added."""
-SIZE_ALIASES = {
-    "D": {"nfeatures", "nfetures", "nnodes1", "inputsize", "ninput", "ninputs", "inputdim", "nin", "d", "features"},
-    "H": {"nnodes", "nnodes2", "noutputfeatures", "hiddensize", "nhidden", "hiddendim", "units", "nunits", "nout", "h", "nodes"},
-    "N": {"batchsize", "nbatch", "batch", "n"},
-    "T": {"nsequences", "seqlen", "sequencelength", "timesteps", "nsteps", "t", "nseq"},
-    "initializer": {"initializer", "initialiser", "init", "initializerw"},
-    "optimizer": {"optimizer", "optimiser", "optim", "opt"},
-    "activation": {"activation", "activator", "funcact", "act", "activationfunction"},
-    "lr": {"lr", "learningrate", "alpha", "eta"},
-}
-INPUT_ALIASES = {
-    "X": {"x", "xs", "inputs", "input", "xt", "seq", "data", "xbatch"},
-    "h0": {"h0", "hprev", "h", "hinit", "hidden", "prevh", "hstate", "state", "hpre", "hlast", "hiddenstate", "initialh"},
-}
-
-
-def role_of(name: str, roles: dict[str, set[str]]) -> str | None:
-    key = norm(name)
-    return next((role for role, names in roles.items() if key in names), None)
-
-
-def weight_role(name: str, weights: dict[str, str]) -> str | None:
-    """The contract weight (its attribute name, "Wx") that a student's name stands for, or None."""
-    key = norm(name)
-    for attr, param in weights.items():
-        if key == norm(attr) or key in WEIGHT_ALIASES.get(param, ()):
-            return attr
-    return None
+from grading.stand_ins import KNOWN_LR, GraderInitializer, RecordingOptimizer, activation_for, make_optimizer
 
 
 # -- paths into the student's objects ------------------------------------------------------------------------------
@@ -120,109 +82,6 @@ def layout_of(shape: tuple, wanted: tuple) -> str | None:
 def shape_of(contract: dict, name: str, D: int, H: int) -> tuple[int, ...]:
     """A contract weight's shape at (D, H): the contract gives each dimension as [a, b], meaning a*D + b*H."""
     return tuple(int(a) * D + int(b) * H for a, b in contract["shapes"][name])
-
-
-# -- what the grader hands the student's constructor ---------------------------------------------------------------
-
-
-class GraderInitializer:
-    """The course's initializer interface, ``W(rows, cols)`` and ``B(n)``: hands out fresh arrays it remembers, so that
-    the grader can find where the student keeps each one."""
-
-    def __init__(self, seed: int = 0):
-        self.rng = np.random.default_rng(seed)
-        self.handed: list[np.ndarray] = []
-
-    def W(self, *shape):  # noqa: N802 - the course's name
-        array = self.rng.uniform(-0.5, 0.5, tuple(int(s) for s in shape))
-        self.handed.append(array)
-        return array
-
-    def B(self, *shape):  # noqa: N802 - the course's name
-        array = self.rng.uniform(-0.5, 0.5, tuple(int(s) for s in shape))
-        self.handed.append(array)
-        return array
-
-    def __call__(self, *shape):
-        return self.W(*shape)
-
-
-class RecordingOptimizer:
-    """An optimizer that changes nothing (learning rate 0) and sums the gradients it is handed.
-
-    ``update(layer)``: every array attribute of the layer named like a gradient (``dWx``, ``grad_W``) is added to its
-    sum. ``update(param, grad, ...)`` or ``update(params, grads)``: each gradient is added under the param's identity.
-    """
-
-    lr = 0.0
-    learning_rate = 0.0
-
-    def __init__(self):
-        self.calls = 0
-        self.by_name: dict[str, np.ndarray] = {}
-        self.by_param: dict[int, np.ndarray] = {}
-
-    def update(self, *args, **kwargs):
-        self.calls += 1
-        arrays = [a for a in args if isinstance(a, np.ndarray)]
-        lists = [a for a in args if isinstance(a, (list, tuple))]
-        if len(lists) == 2 and len(lists[0]) == len(lists[1]):
-            pairs = list(zip(lists[0], lists[1]))
-        elif len(arrays) >= 2 and len(arrays) % 2 == 0:
-            pairs = list(zip(arrays[::2], arrays[1::2]))
-        else:
-            pairs = []
-        for param, grad in pairs:
-            if isinstance(param, np.ndarray) and isinstance(grad, np.ndarray) and param.shape == grad.shape:
-                self._add(self.by_param, id(param), grad)
-        layer = args[0] if args and not isinstance(args[0], (np.ndarray, list, tuple)) else None
-        if layer is not None:
-            for name, value in list(getattr(layer, "__dict__", {}).items()):
-                if isinstance(value, np.ndarray) and _gradient_name(name):
-                    self._add(self.by_name, name, value)
-        return args[0] if args else None
-
-    @staticmethod
-    def _add(sums: dict, key, value: np.ndarray) -> None:
-        value = np.array(value, dtype=np.float64)
-        if key in sums and sums[key].shape == value.shape:
-            sums[key] = sums[key] + value
-        else:
-            sums[key] = value
-
-    def reset(self) -> None:
-        self.calls = 0
-        self.by_name, self.by_param = {}, {}
-
-
-def _gradient_name(name: str) -> bool:
-    key = norm(name)
-    return key.startswith("d") or "grad" in key
-
-
-class Tanh:
-    """The course's activation interface, for a constructor that insists on one and a submission that defines none."""
-
-    def forward(self, A):
-        self.Z = np.tanh(A)
-        return self.Z
-
-    def backward(self, dZ):
-        return dZ * (1 - self.Z**2)
-
-    def __call__(self, A):
-        return self.forward(A)
-
-
-def activation_for(namespace: dict):
-    """The submission's own tanh activation (a class named Tanh with forward), else the grader's."""
-    for name, value in namespace.items():
-        if isinstance(name, str) and norm(name) == "tanh" and isinstance(value, type) and hasattr(value, "forward"):
-            try:
-                return value()
-            except Exception:  # noqa: BLE001, S112 - a constructor that wants arguments: the grader's then
-                continue
-    return Tanh()
 
 
 # -- the adapter -----------------------------------------------------------------------------------------------------
@@ -515,12 +374,3 @@ class Adapter:
         applies (for optimizers that compute the gradient themselves from what the layer stored)."""
         made = make_optimizer(self._s["namespace"][optimizer["cls"]], optimizer.get("lr"))
         made.update(layer)
-
-
-def make_optimizer(cls, lr_name: str | None):
-    """The submission's optimizer class, made with the known learning rate (by its parameter's name, else set after)."""
-    made = cls(**{lr_name: KNOWN_LR}) if lr_name else cls()
-    for attr in ("lr", "learning_rate", "alpha", "eta"):
-        if hasattr(made, attr):
-            setattr(made, attr, KNOWN_LR)
-    return made

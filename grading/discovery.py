@@ -12,38 +12,39 @@ is the grader's choice (``grading.interface``), by comparing these answers with 
 from __future__ import annotations
 
 import dis
-import inspect
 import types
 
 import numpy as np
 
-from grading.adapter import (
-    INPUT_ALIASES,
-    activation_for,
-    SIZE_ALIASES,
-    Adapter,
-    GraderInitializer,
-    RecordingOptimizer,
-    layout_of,
-    make_optimizer,
-    norm,
-    role_of,
-    shape_of,
-    weight_role,
+from grading.adapter import Adapter
+from grading.locate import (
+    codes,
+    defined_here,
+    gradients_by_name,
+    handed,
+    locate_gradients,
+    locate_weights,
+    parameters,
+    walk,
 )
+from grading.names import INPUT_ALIASES, SIZE_ALIASES, role_of, weight_role
+from grading.stand_ins import GraderInitializer, RecordingOptimizer, activation_for
 
 MAX_TARGETS = 24
 MAX_CANDIDATES = 24
-MAX_WALK = 20
-"""Items of a list or dict looked into when searching a student's object for its weights."""
-FORWARD_METHODS = ("forward", "__call__", "fit", "predict", "forward_propagation", "propagate")
+FORWARD_METHODS = ("forward", "__call__", "fit")
+"""The methods tried as forward, in order: ``__call__`` only where the submission defines it, ``fit`` only when it
+returns the states."""
 BACKWARD_METHODS = ("backward", "backward_propagation", "backprop")
 NAME_ORDER = ("SimpleRNN", "ScratchSimpleRNNClassifier", "RNN", "ScratchRNN", "SimpleRNNLayer", "Recurrent", "TimeRNN")
 """Names that break ties between candidates that answer alike, after the contract's own."""
 
 
-def _defined_here(value, namespace: dict) -> bool:
-    return getattr(value, "__module__", None) == namespace.get("__name__", "submission")
+def _has_method(cls: type, name: str) -> bool:
+    """Whether ``cls`` has the method ``name``; ``__call__`` counts only when a class of the submission defines it."""
+    if name == "__call__":
+        return any("__call__" in vars(base) for base in cls.__mro__ if base is not object)
+    return callable(getattr(cls, name, None))
 
 
 def targets(namespace: dict, contract_cls: str) -> list[tuple[str, str]]:
@@ -51,16 +52,9 @@ def targets(namespace: dict, contract_cls: str) -> list[tuple[str, str]]:
     contract's own name first, then the usual names, then the rest in the order they were defined."""
     found = []
     for name, value in list(namespace.items()):
-        if not isinstance(name, str) or name.startswith("_") or len(name) > 100 or not _defined_here(value, namespace):
+        if not isinstance(name, str) or name.startswith("_") or len(name) > 100 or not defined_here(value, namespace):
             continue
-        if isinstance(value, type) and any(callable(getattr(value, m, None)) for m in FORWARD_METHODS[:2] + ("fit",)):
-            if (
-                "__call__" in FORWARD_METHODS[:2]
-                and not hasattr(value, "forward")
-                and "__call__" not in vars(value)
-                and not hasattr(value, "fit")
-            ):
-                continue
+        if isinstance(value, type) and any(_has_method(value, m) for m in FORWARD_METHODS):
             found.append((name, "class"))
         elif isinstance(value, types.FunctionType):
             found.append((name, "function"))
@@ -72,14 +66,6 @@ def targets(namespace: dict, contract_cls: str) -> list[tuple[str, str]]:
 # -- constructors ----------------------------------------------------------------------------------------------------
 
 
-def _parameters(fn) -> list[inspect.Parameter] | None:
-    try:
-        signature = inspect.signature(fn)
-    except (TypeError, ValueError):
-        return None
-    return [p for p in signature.parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-
-
 def _role(name: str, weights: dict) -> str | None:
     return weight_role(name, weights) or role_of(name, SIZE_ALIASES)
 
@@ -87,7 +73,7 @@ def _role(name: str, weights: dict) -> str | None:
 def constructions(cls, weights: dict) -> list[dict]:
     """Constructor bindings to try, in order: by parameter name, then the sizes by position (n_features, n_nodes, then
     swapped), then no arguments; each {"args": [role...], "kwargs": {name: role}}."""
-    params = _parameters(cls)
+    params = parameters(cls)
     if params is None:
         return [{"args": ["D", "H"], "kwargs": {}}, {"args": [], "kwargs": {}}]
     tries = []
@@ -122,111 +108,13 @@ def constructions(cls, weights: dict) -> list[dict]:
     return unique
 
 
-# -- where the student keeps its weights -----------------------------------------------------------------------------
-
-
-def _walk(obj, depth: int = 2):
-    """(path, value) of the object's attributes, and of the items of the lists and dicts among them."""
-    try:
-        items = list(vars(obj).items())
-    except TypeError:
-        return
-    for name, value in items[:200]:
-        if not isinstance(name, str):
-            continue
-        path = [["a", name]]
-        yield path, value
-        if depth > 1 and isinstance(value, (list, tuple)) and len(value) <= MAX_WALK:
-            for k, item in enumerate(value):
-                yield [*path, ["i", k]], item
-        elif depth > 1 and isinstance(value, dict) and len(value) <= MAX_WALK:
-            for key, item in list(value.items()):
-                if isinstance(key, str):
-                    yield [*path, ["k", key]], item
-
-
-def _last_name(path: list) -> str:
-    kind, key = path[-1]
-    return key if isinstance(key, str) else (path[-2][1] if len(path) > 1 else "")
-
-
-def read_names(cls) -> list[str]:
-    """Attribute names the class's methods read or write (``self.<name>``), from their code objects."""
-    names: list[str] = []
-    for value in vars(cls).values() if isinstance(cls, type) else ():
-        code = getattr(value, "__code__", None)
-        for c in _codes(code):
-            names += [n for n in c.co_names if n not in names]
-    return names
-
-
-def _codes(code):
-    if code is None:
-        return
-    yield code
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            yield from _codes(const)
-
-
-def locate_weights(layer, contract: dict, D: int, H: int, handed: dict[int, str]) -> dict[str, dict]:
-    """Where ``layer`` keeps each contract weight: {name: {"at": path, "as": layout}}, by identity with the arrays the
-    grader handed its constructor, then by name, then by an unambiguous shape, then by the names its methods use."""
-    weights = contract["weights"]
-    wanted = {name: shape_of(contract, name, D, H) for name in weights}
-    found: dict[str, dict] = {}
-    arrays = [(path, value) for path, value in _walk(layer) if isinstance(value, np.ndarray)]
-    for path, value in arrays:
-        name = handed.get(id(value))
-        if name and name not in found:
-            found[name] = {"at": path, "as": layout_of(value.shape, wanted[name]) or "same"}
-    for path, value in arrays:
-        name = weight_role(_last_name(path), weights)
-        if name and name not in found:  # by name, whatever its shape: weights hard-coded in __init__ are overwritten there
-            found[name] = {"at": path, "as": layout_of(value.shape, wanted[name]) or "same"}
-    taken = {id(follow_path(layer, w["at"])) for w in found.values()}
-    for name in [n for n in weights if n not in found]:
-        fits = [(p, v) for p, v in arrays if id(v) not in taken and layout_of(v.shape, wanted[name]) and not _gradient_like(p)]
-        if len(fits) == 1:
-            found[name] = {"at": fits[0][0], "as": layout_of(fits[0][1].shape, wanted[name])}
-            taken.add(id(fits[0][1]))
-    for attr in read_names(type(layer)):
-        name = weight_role(attr, weights)
-        if name and name not in found and not isinstance(getattr(layer, attr, None), np.ndarray):
-            found[name] = {"at": [["a", attr]], "as": "same"}
-    return found
-
-
-def _gradient_like(path: list) -> bool:
-    key = norm(_last_name(path))
-    return key.startswith("d") or "grad" in key
-
-
-def follow_path(obj, path):
-    for kind, key in path:
-        obj = getattr(obj, key) if kind == "a" else obj[key]
-    return obj
-
-
-def _handed(init: GraderInitializer, given: dict[str, np.ndarray], contract: dict, D: int, H: int) -> dict[int, str]:
-    """The arrays the grader handed a constructor, by identity: its own weights passed in, and what the initializer gave,
-    named by their shape."""
-    handed = {id(v): name for name, v in given.items()}
-    for array in init.handed:
-        for name in contract["weights"]:
-            if layout_of(array.shape, shape_of(contract, name, D, H)) and name not in handed.values():
-                handed[id(array)] = name
-                break
-    return handed
-
-
 # -- forward ---------------------------------------------------------------------------------------------------------
 
 
 def call_forms(fn, weights: dict) -> list[dict]:
     """How to call a forward: {"args", "kwargs", "h0_optional", "step"} for the whole sequence, and for one step when it
     takes a previous state."""
-    params = _parameters(fn)
+    params = parameters(fn)
     if params is None:
         return [{"args": ["X"], "kwargs": {}, "h0_optional": True, "step": False}]
     if params and params[0].name == "self":
@@ -266,7 +154,7 @@ def read_globals(fn, namespace: dict) -> list[str]:
     ``batch_size`` or ``w_x`` works only where they happen to fit."""
     code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None), "__code__", None)
     names: list[str] = []
-    for c in _codes(code):
+    for c in codes(code):
         for instruction in dis.get_instructions(c):
             if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME") and isinstance(instruction.argval, str):
                 name = instruction.argval
@@ -357,10 +245,10 @@ class Discovery:
             except Exception as error:  # noqa: BLE001 - the next binding is tried
                 self.tried.append(f"{name}({_describe_init(init)}) raised {type(error).__name__}: {str(error)[:150]}")
                 continue
-            handed = _handed(initializer, given, self.contract, D, H)
+            ours = handed(initializer, given, self.contract, D, H)
             layers = [([], obj), *self._sublayers(obj)]
             for path, layer in layers:
-                located = locate_weights(layer, self.contract, D, H, handed)
+                located = locate_weights(layer, self.contract, D, H, ours)
                 score = len(located)
                 if built is None or score > built[0]:
                     built = (score, {**binding, "path": path, "weights": located}, layer)
@@ -372,7 +260,7 @@ class Discovery:
         _, binding, layer = built
         for method in FORWARD_METHODS:
             fn = getattr(layer, method, None)
-            if fn is None or (method == "__call__" and "__call__" not in vars(type(layer))):
+            if fn is None or not _has_method(type(layer), method):
                 continue
             for form in call_forms(fn, weights):
                 self._forms({"target": name, "kind": "class", **binding, "method": method}, form, fn)
@@ -399,8 +287,8 @@ class Discovery:
     def _sublayers(self, obj) -> list[tuple[list, object]]:
         """Objects of the submission's classes that ``obj`` holds (a classifier's ``self.rnn``, a list of layers)."""
         found = []
-        for path, value in _walk(obj):
-            if _defined_here(type(value), self.namespace) and any(hasattr(value, m) for m in ("forward", "__call__")) and value is not obj:
+        for path, value in walk(obj):
+            if defined_here(type(value), self.namespace) and any(hasattr(value, m) for m in ("forward", "__call__")) and value is not obj:
                 found.append((path, value))
         return found[:4]
 
@@ -482,7 +370,7 @@ class Discovery:
         if method is None:
             return {}
         x = np.array(probe["x"])
-        by_name = {"backward": {"method": method, "pick": None, "carry": None}, "grads": self._grads_by_name(layer, binding)}
+        by_name = {"backward": {"method": method, "pick": None, "carry": None}, "grads": gradients_by_name(layer, binding, self.contract)}
         try:
             out = adapter.forward(x)
         except Exception:  # noqa: BLE001 - a forward that answers only elsewhere: its backward is bound by names alone
@@ -500,143 +388,14 @@ class Discovery:
             return by_name
         back = {"method": method, "pick": _index_of(first, dx_shape), "carry": _index_of(first, (N, H)) if step else None}
         layer = adapter._layer(cells[-1])
-        grads = self._grads(layer, first, kept[-1], binding, adapter._s["optimizer"], back)
+        where_from = {"contract": self.contract, "D": D, "H": H, "namespace": self.namespace}
+        grads = locate_gradients(layer, first, kept[-1], binding, adapter._s["optimizer"], back, where_from)
         return {"backward": back, "grads": grads}
-
-    def _grads_by_name(self, layer, binding: dict) -> dict:
-        grads = {}
-        for attr in read_names(type(layer)) if layer is not None else ():
-            role = _grad_role(attr, self.contract)
-            if role and role not in grads:
-                grads[role] = {
-                    "from": "attr",
-                    "at": [["a", attr]],
-                    "as": binding["weights"].get(self.contract["grads"][role], {}).get("as", "same"),
-                }
-        return grads
-
-    def _grads(self, layer, result, before: dict, binding: dict, optimizer: RecordingOptimizer, back: dict) -> dict:
-        """Where each gradient is found after one backward: what the recording optimizer was handed, attributes named
-        like it, a grads list beside the params, what backward returned, or the weight change."""
-        contract = self.contract
-        N, T, D, H = self._dims()
-        grads: dict[str, dict] = {}
-        weight_of = {g: w_name for g, key in contract["grads"].items() for w_name, k in contract["weights"].items() if k == key}
-        for g, w in weight_of.items():
-            where = binding["weights"].get(w)
-            layout = (where or {}).get("as", "same")
-            wanted = shape_of(contract, w, D, H)
-            if optimizer.calls:
-                named = [n for n in optimizer.by_name if _grad_role(n, contract) == g]
-                if named:
-                    grads[g] = {"from": "optimizer", "name": named[0], "as": layout}
-                    continue
-                if where and where["at"] != "arg":
-                    try:
-                        if id(follow_path(layer, where["at"])) in optimizer.by_param:
-                            grads[g] = {"from": "optimizer", "weight": w, "as": layout}
-                            continue
-                    except (AttributeError, LookupError, TypeError):
-                        pass
-            attr = self._grad_attr(layer, g, where, wanted)
-            if attr is not None:
-                grads[g] = attr
-                continue
-            returned = self._returned(result, wanted, back, w)
-            if returned is not None:
-                grads[g] = returned
-                continue
-            if where and where["at"] != "arg" and w in before:
-                try:
-                    after = np.asarray(follow_path(layer, where["at"]), dtype=np.float64)
-                    moved = not np.array_equal(
-                        after.reshape(-1), np.asarray(before[w]).reshape(-1) if layout != "T" else np.asarray(before[w]).T.reshape(-1)
-                    )
-                except (AttributeError, LookupError, TypeError, ValueError):
-                    moved = False
-                if moved and binding.get("init") and "lr" in [*binding["init"]["args"], *binding["init"]["kwargs"].values()]:
-                    grads[g] = {"from": "change", "weight": w}
-                    continue
-                own = self._own_optimizer(binding)
-                if own is not None:
-                    grads[g] = {"from": "own_optimizer", "weight": w, "optimizer": own}
-        return grads
-
-    def _grad_attr(self, layer, g: str, where: dict | None, wanted: tuple) -> dict | None:
-        for path, value in _walk(layer):
-            if isinstance(value, np.ndarray) and _grad_role(_last_name(path), self.contract) == g and layout_of(value.shape, wanted):
-                return {"from": "attr", "at": path, "as": layout_of(value.shape, wanted)}
-        if where and where["at"] != "arg" and len(where["at"]) >= 2 and where["at"][-2][0] == "a":
-            # A grads list or dict beside the params: the same index in the container named like a gradient.
-            for path, value in _walk(layer):
-                if (
-                    len(path) == len(where["at"])
-                    and path[-1] == where["at"][-1]
-                    and _gradient_like(path[:-1])
-                    and isinstance(value, np.ndarray)
-                ):
-                    if layout_of(value.shape, wanted):
-                        return {"from": "attr", "at": path, "as": layout_of(value.shape, wanted)}
-        return None
-
-    @staticmethod
-    def _returned(result, wanted: tuple, back: dict, weight: str) -> dict | None:
-        if isinstance(result, dict):
-            for key, value in result.items():
-                if (
-                    isinstance(key, str)
-                    and isinstance(value, np.ndarray)
-                    and layout_of(value.shape, wanted)
-                    and norm(key).lstrip("d") == norm(weight)
-                ):
-                    return {"from": "returned", "key": key, "as": layout_of(value.shape, wanted)}
-        if isinstance(result, (tuple, list)):
-            fits = [
-                k
-                for k, v in enumerate(result)
-                if isinstance(v, np.ndarray) and layout_of(v.shape, wanted) and k not in (back["pick"], back.get("carry"))
-            ]
-            if len(fits) == 1:
-                return {"from": "returned", "index": fits[0], "as": layout_of(np.shape(result[fits[0]]), wanted)}
-        return None
-
-    def _own_optimizer(self, binding: dict) -> dict | None:
-        for name, value in self.namespace.items():
-            if (
-                isinstance(value, type)
-                and _defined_here(value, self.namespace)
-                and callable(getattr(value, "update", None))
-                and name != binding["target"]
-            ):
-                params = _parameters(value) or []
-                lr = next((p.name for p in params if role_of(p.name, {"lr": SIZE_ALIASES["lr"]})), None)
-                try:
-                    make_optimizer(value, lr)
-                except Exception:  # noqa: BLE001, S112
-                    continue
-                return {"cls": name, "lr": lr}
-        return None
 
 
 def _hidden(probe: dict, contract: dict) -> int:
     wh = next(name for name, key in contract["weights"].items() if key == "Wh")
     return int(np.shape(probe["weights"][wh])[0])
-
-
-def _grad_role(name: str, contract: dict) -> str | None:
-    """The contract gradient ("dWx") a student's attribute name stands for: "d" or "grad" and a weight's alias."""
-    key = norm(name)
-    for prefix in ("grad", "d"):
-        if key.startswith(prefix):
-            rest = key[len(prefix) :]
-            weight = weight_role(rest, contract["weights"])
-            if weight:
-                return next(g for g, k in contract["grads"].items() if k == contract["weights"][weight])
-    if key.endswith("grad"):
-        weight = weight_role(key[:-4], contract["weights"])
-        if weight:
-            return next(g for g, k in contract["grads"].items() if k == contract["weights"][weight])
-    return None
 
 
 def _index_of(result, shape: tuple) -> int | None:

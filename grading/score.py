@@ -95,6 +95,7 @@ class _Grading:
         self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
         self.mode = mode
         self.interfaces: dict[str, interface.Interface] = {}  # class -> how the checks call it (``grading.interface``)
+        self.killed_probing: set[str] = set()  # classes whose probing was killed from outside once already
         self.use_torch, self.progress = use_torch, progress
         self.deadline = started + limits.timeout  # moved on only by the time spent waiting for torch
         self.diagnoser = Diagnoser({library.cls: library for library in assignment.mistakes}) if diagnose else None
@@ -231,7 +232,15 @@ class _Grading:
         """What probing ``contract``'s forward told, probed once: its return style, and whether it takes initial states.
         First, when it was not decided at loading, how to call it (``_bind``)."""
         if contract.cls not in self.interfaces and self.mode != interface.STRICT:
-            self._bind(contract, self.session.load().classes)
+            try:
+                self._bind(contract, self.session.load().classes)
+            except WorkerLost as lost:
+                if lost.timeout or (isinstance(lost, WorkerKilled) and contract.cls not in self.killed_probing):
+                    self.killed_probing.add(contract.cls)
+                    raise  # a kill the grader did not send: the check that was starting runs again (``_run_again``)
+                # The probes crashed the worker: the contract, as published, and its checks say what crashes.
+                self.interfaces[contract.cls] = interface.Interface()
+                self.notes.append(f"interface: {contract.cls} graded as the published contract ({lost.reason} while probing it)")
         if contract.cls not in self.styles:
             try:
                 told = probe.probe_style(self.session, contract)

@@ -8,6 +8,7 @@ forward_with_initial_state (5) as any contract submission would; a submission wi
 """
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ EXPECTED = {
     "ok_optimizer_updated_every_step.py": (NO_H0, "a recording optimizer (learning rate 0)"),
     "ok_backward_subtracts_lr.py": (NO_H0, "recovered from the weight change backward makes with learning rate 1"),
     "ok_own_optimizer_computes_gradient.py": (NO_H0, "its own optimizer `SGD`"),
-    "bug_reads_global_batch_size.py": ((0, 15, 0), "graded `SimpleRNN`"),
+    "bug_reads_global_batch_size.py": ((0, 15, 0), ""),  # the contract, graded as published, with a note on its globals
     "ok_imports_missing_pandas_matplotlib.py": (FULL, ""),
     "ok_keras_import_refused.py": (FULL, ""),
     "ok_classifier_wrapper_holds_rnn.py": (NO_H0, "graded `ScratchSimpleRNNClassifier.rnn`"),
@@ -139,3 +140,20 @@ def test_a_malformed_candidate_from_the_worker_is_refused():
     for wire in ({"candidates": "all"}, {"candidates": [{"outputs": []}]}, {"candidates": [{"outputs": [None], "binding": []}]}):
         with pytest.raises(MalformedReply):
             interface.candidates(wire, 1)
+
+
+def test_a_probe_that_hangs_costs_the_submission_its_own_time_and_says_where(tmp_path):
+    (tmp_path / "hangs.py").write_text(
+        "class RNN:\n    def __init__(self, n_features, n_nodes):\n        pass\n\n    def forward(self, X):\n        while True:\n            pass\n"
+    )
+    started = time.monotonic()
+    report = api.check(tmp_path / "hangs.py", "dic-sprint22", timeout=2.0)
+    assert report.status == "timeout" and report.reason.startswith("timed out while finding how to call the submission")
+    assert time.monotonic() - started < 2.0 + 2.5
+
+
+def test_a_probe_that_kills_the_worker_leaves_the_contracts_reasons_and_a_note(tmp_path):
+    (tmp_path / "dies.py").write_text("import os\n\n\ndef rnn(x, w_x, w_h, b):\n    os._exit(3)\n")
+    report = api.check(tmp_path / "dies.py", "dic-sprint22")
+    assert report.status == "error" and report.problems[0].error.startswith("no class SimpleRNN; found classes: none")
+    assert any(n.startswith("finding how to call the submission stopped: worker exited (exit code 3)") for n in report.notes)
