@@ -79,6 +79,21 @@ def layout_of(shape: tuple, wanted: tuple) -> str | None:
     return None
 
 
+def write(layer, where: dict, array: np.ndarray) -> None:
+    """Put the contract's ``array`` where ``where`` says the student keeps it, in the student's layout: into the array
+    already there when it is float64 of that shape (a student who keeps one array in two places, ``params`` and
+    ``self.Wx``, sees it in both), else in its place."""
+    value = to_student(array, where["as"])
+    try:
+        current = follow(layer, where["at"])
+    except (AttributeError, LookupError, TypeError):
+        current = None
+    if isinstance(current, np.ndarray) and current.shape == value.shape and current.dtype == np.float64 and current.flags.writeable:
+        current[...] = value
+    else:
+        put(layer, where["at"], value)
+
+
 def shape_of(contract: dict, name: str, D: int, H: int) -> tuple[int, ...]:
     """A contract weight's shape at (D, H): the contract gives each dimension as [a, b], meaning a*D + b*H."""
     return tuple(int(a) * D + int(b) * H for a, b in contract["shapes"][name])
@@ -194,16 +209,7 @@ class Adapter:
         where = s["binding"]["weights"].get(name)
         if where is None or s["binding"]["kind"] == "function" or where.get("at") == "arg":
             return
-        layer = self._layer(cell)
-        value = to_student(s["given"][name], where["as"])
-        try:
-            current = follow(layer, where["at"])
-        except (AttributeError, LookupError, TypeError):
-            current = None
-        if isinstance(current, np.ndarray) and current.shape == value.shape and current.dtype == np.float64 and current.flags.writeable:
-            current[...] = value  # in place: a student who keeps the same array in two places (params and self.Wx) sees it in both
-        else:
-            put(layer, where["at"], value)
+        write(self._layer(cell), where, s["given"][name])
 
     # -- forward ---------------------------------------------------------------------------------------------------
     def _call_args(self, X, h0, spec: dict) -> tuple[list, dict]:
@@ -338,10 +344,9 @@ class Adapter:
                 if value is not None:
                     found[name] = found[name] + value if name in found and found[name].shape == value.shape else value
             for weight, value in before.items():  # an optimizer or a backward that stepped the weights: undone
-                where = s["binding"]["weights"][weight]
                 try:
-                    put(layer, where["at"], to_student(value, where["as"]))
-                except (AttributeError, LookupError, TypeError):
+                    write(layer, s["binding"]["weights"][weight], value)
+                except (AttributeError, LookupError, TypeError, ValueError):
                     pass
         return found
 

@@ -144,7 +144,12 @@ def test_a_malformed_candidate_from_the_worker_is_refused():
 
 def test_a_probe_that_hangs_costs_the_submission_its_own_time_and_says_where(tmp_path):
     (tmp_path / "hangs.py").write_text(
-        "class RNN:\n    def __init__(self, n_features, n_nodes):\n        pass\n\n    def forward(self, X):\n        while True:\n            pass\n"
+        "class RNN:\n"
+        "    def __init__(self, n_features, n_nodes):\n"
+        "        pass\n\n"
+        "    def forward(self, X):\n"
+        "        while True:\n"
+        "            pass\n"
     )
     started = time.monotonic()
     report = api.check(tmp_path / "hangs.py", "dic-sprint22", timeout=2.0)
