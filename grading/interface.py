@@ -261,7 +261,7 @@ def _built(binding: dict) -> str:
     return f"built as `({', '.join([*args, *kwargs])})`" + (f" with {', '.join(extras)}" if extras else "")
 
 
-def describe(binding: dict, answer: np.ndarray | None, hs: np.ndarray) -> str:
+def describe(binding: dict, answer: np.ndarray | None) -> str:
     """The report's line: what was graded and how it was called."""
     target = f"`{binding['target']}{_where(binding['path'])}`"
     call = binding["call"]
@@ -329,12 +329,8 @@ def bind(session, contract: LayerContract, classes: list[str], others: tuple[str
         ours, published = contract_answer(session, contract, made[0], "backward" in (methods or ()))
         if published and reproduces(ours, hs[0]):
             return Interface()
-    reply = session.discover(contract_wire(contract, others), [{k: p[k] for k in ("x", "weights", "dH")} for p in made])
-    try:
-        found, tried = candidates(reply, len(made))
-    except MalformedReply as error:
-        session._retire()
-        raise WorkerLost(f"the worker sent a malformed reply: {error}") from None
+    sent = [{k: p[k] for k in ("x", "weights", "dH")} for p in made]
+    found, tried = session.discover(contract_wire(contract, others), sent, lambda reply: candidates(reply, len(made)))
     ranked = rank(found, hs, contract, len(contract.weights))
     best = ranked[0] if ranked else None
     matches = best is not None and all(reproduces(a, h) for a, h in zip(best.answers, hs))
@@ -366,9 +362,4 @@ def bind(session, contract: LayerContract, classes: list[str], others: tuple[str
         no_weights = (
             f"the grader found nowhere to give {method} the weights {', '.join(missing)}: it reads them from globals or makes them itself"
         )
-    return Interface(
-        describe(best.binding, answer, hs[0] if answer is None or answer.shape[0] == hs[0].shape[0] else hs[2]),
-        tuple(notes),
-        no_weights,
-        binding=best.binding,
-    )
+    return Interface(describe(best.binding, answer), tuple(notes), no_weights, binding=best.binding)

@@ -2,8 +2,11 @@
 
 Failures of every kind become check results, never exceptions: a submission
 that cannot be read, a class or method that is missing, a worker that dies or
-hangs. A problem that cannot run at all (nothing loaded, no class, no method)
-says so once, in ``ProblemResult.error``. The time limit counts from the start
+hangs. A problem that cannot run at all (nothing loaded, no class, no method,
+weights the grader cannot give) says so once, in ``ProblemResult.error``.
+Before a class's first check (at loading, when the submission does not define
+it as published), ``grading.interface`` decides how to call it: the contract,
+or the student's own interface found by discovery in the worker. The time limit counts from the start
 of loading to the last check, so no submission costs more than it; when it
 runs out, the check that was running says which call never returned and on
 which input, and every check not yet run says it was not run. The torch parity

@@ -450,10 +450,11 @@ class WorkerSession:
         assert self.loaded is not None
         return self.loaded
 
-    def discover(self, contract: dict, probes: list[dict]) -> dict:
+    def discover(self, contract: dict, probes: list[dict], read):
         """Ask the worker what implements ``contract`` and how each candidate answers ``probes`` (``grading.discovery``):
-        the reply as sent, for ``grading.interface`` to read field by field."""
-        return self._request(protocol.encode({"op": "discover", "contract": contract, "probes": probes}), DISCOVER_REPLY_BYTES)
+        ``read(reply)``, which checks it field by field (``grading.interface.candidates``); a reply it finds malformed
+        ends the worker like a crash."""
+        return self._request(protocol.encode({"op": "discover", "contract": contract, "probes": probes}), DISCOVER_REPLY_BYTES, read)
 
     def bind(self, bindings: dict) -> Loaded:
         """Have the contract classes in ``bindings`` ({class: [binding, contract]}) built as adapters, in this worker and
