@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from grading import notebook_code
+from grading import notebook_code, source_units
 from grading.submission_files import MAX_FILES, PLURALS, read_regular, scan, why_not_regular
 
 MAX_SOURCE_BYTES = 10 * 2**20
@@ -170,13 +170,26 @@ def _is_implemented(cls: ast.ClassDef) -> bool:
 
 
 def _class_nodes(path: Path) -> Iterator[ast.ClassDef]:
-    """Every class the file defines at any depth, by parsing it (nothing runs); unparsable parts count for nothing."""
+    """Every class the file defines at any depth, by parsing it (nothing runs); a part that does not parse counts for
+    nothing, the others do, as when the worker runs them (``grading.source_units``)."""
     for code in _codes(path):
+        for tree in _parsed_parts(code):
+            yield from (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
+
+
+def _parsed_parts(code: str) -> Iterator[ast.Module]:
+    """The code parsed whole; or, when it does not parse, each of its top-level parts that does."""
+    try:
+        yield ast.parse(code)
+        return
+    except (SyntaxError, ValueError):
+        pass
+    lines = code.splitlines(keepends=True)
+    for first, last in source_units.top_level_parts(lines):
         try:
-            tree = ast.parse(code)
+            yield ast.parse("".join(lines[first - 1 : last]))
         except (SyntaxError, ValueError):
             continue
-        yield from (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
 
 
 def _wanted_classes(path: Path, class_names: tuple[str, ...]) -> dict[str, bool]:

@@ -21,8 +21,6 @@ Messages it answers:
 
 from __future__ import annotations
 
-import __future__
-import ast
 import builtins
 import importlib.abc
 import linecache
@@ -33,7 +31,7 @@ import types
 
 import numpy as np
 
-from grading import discovery, protocol
+from grading import discovery, protocol, source_units
 from grading.adapter import Adapter
 
 MAX_TEXT = 2000
@@ -176,7 +174,7 @@ class Worker:
             module.__file__ = name
             self.files.add(name)
             linecache.cache[name] = (len(code), None, code.splitlines(True), name)
-            for unit in self._units(code, name, mode):
+            for unit in source_units.units(code, name, mode):
                 try:
                     exec(unit(), self.namespace)  # noqa: S102 - running the submission is the point
                 except BaseException as error:  # noqa: BLE001 - a cell may raise anything, SystemExit included
@@ -209,32 +207,15 @@ class Worker:
             candidate["outputs"] = [None if out is None else _wire_value(out, cap) for out in candidate["outputs"]]
         return {**found, "refused": list(self.blocker.refused)}
 
-    @staticmethod
-    def _units(code: str, name: str, mode: str):
-        """What runs one at a time, each as a function that compiles it: a notebook's cell whole; a file's top-level
-        statements, each on its own as if it were a cell, so that one failing import or statement skips only itself (a
-        syntax error anywhere stops the whole file)."""
-        if mode != "module":
-            yield lambda: compile(code, name, "exec")
-            return
-        try:
-            tree = ast.parse(code, name)
-        except SyntaxError:
-            yield lambda: compile(code, name, "exec")  # raises the SyntaxError, reported as today
-            return
-        flags = 0
-        for statement in tree.body:
-            yield lambda statement=statement, flags=flags: compile(
-                ast.Module([statement], type_ignores=[]), name, "exec", flags=flags, dont_inherit=True
-            )
-            if isinstance(statement, ast.ImportFrom) and statement.module == "__future__":
-                for alias in statement.names:
-                    flags |= getattr(getattr(__future__, alias.name, None), "compiler_flag", 0)
-
     def _load_warning(self, name: str, error: BaseException, mode: str) -> dict:
         frames = self._frames(error)
         line = frames[-1]["line"] if frames else getattr(error, "lineno", None)
-        if isinstance(error, SyntaxError):
+        if isinstance(error, source_units.BrokenPart):
+            what = (
+                f"{name} has a syntax error at line {error.lineno}: {error.msg}; lines {error.first}-{error.last} were skipped "
+                "and the rest of the file ran"
+            )
+        elif isinstance(error, SyntaxError):
             what = f"{name} has a syntax error at line {error.lineno}: {error.msg}; none of it ran"
         else:
             raised = (
