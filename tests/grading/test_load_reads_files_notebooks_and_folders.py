@@ -68,3 +68,17 @@ def test_an_empty_file_loads_as_an_empty_module(tmp_path):
     (tmp_path / "empty.py").write_text("")
     sub = load.load(tmp_path / "empty.py", ("SimpleRNN",))
     assert sub.error is None and sub.sources == ({"file": "empty.py", "code": ""},)
+
+
+def test_a_folder_in_the_students_own_names_grades_the_file_with_the_most_that_could_be_a_forward(tmp_path):
+    (tmp_path / "utils.py").write_text("def load_data(path):\n    return path\n")
+    (tmp_path / "model.py").write_text(
+        "class RNN:\n    def forward(self, X):\n        return X\n\ndef rnn(x, w_x, w_h, b):\n    return x\n"
+    )
+    (tmp_path / "layer.py").write_text("class Layer:\n    def forward(self, X):\n        return X\n")
+    sub = load.load(tmp_path, ("SimpleRNN",))
+    assert sub.file == tmp_path / "model.py" and sub.error is None
+    assert sub.notes[-1] == (
+        f"no file in {tmp_path.name} defines class SimpleRNN; graded model.py, the file with the most classes and functions "
+        "that could be its forward"
+    )
