@@ -79,6 +79,11 @@ def layout_of(shape: tuple, wanted: tuple) -> str | None:
     return None
 
 
+def read(layer, where: dict) -> np.ndarray:
+    """The student's array at ``where``, in the contract's layout, as a float64 copy."""
+    return np.array(from_student(follow(layer, where["at"]), where["as"]), dtype=np.float64)
+
+
 def write(layer, where: dict, array: np.ndarray) -> None:
     """Put the contract's ``array`` where ``where`` says the student keeps it, in the student's layout: into the array
     already there when it is float64 of that shape (a student who keeps one array in two places, ``params`` and
@@ -105,23 +110,25 @@ def shape_of(contract: dict, name: str, D: int, H: int) -> tuple[int, ...]:
 class Adapter:
     """The contract's interface over a student's implementation (module docstring).
 
-    ``contract`` holds the contract's weight names and shapes' roles: {"weights": {"Wx": "Wx", ...}, "grads": {...},
-    "states": ["h0"]}; ``params`` maps a param key to its shape as a function of (D, H) via ``shapes``.
+    ``contract`` is the contract as the grader sends it (``grading.interface.contract_wire``): its weight and gradient
+    names, and each weight's shape per (D, H). ``weights``: the contract's weights to build with, when known already
+    (each is handed to the constructor itself where the binding passes weights in). The cells built are
+    ``cells``; what the grader's initializer handed out, ``initializer.handed``.
     """
 
-    def __init__(self, binding: dict, contract: dict, namespace: dict, n_features: int, n_nodes: int):
+    def __init__(self, binding: dict, contract: dict, namespace: dict, n_features: int, n_nodes: int, weights: dict | None = None):
         state = {
             "binding": binding,
             "contract": contract,
             "namespace": namespace,
             "D": int(n_features),
             "H": int(n_nodes),
-            "given": {},
+            "given": {name: np.asarray(value, dtype=np.float64) for name, value in (weights or {}).items()},
             "grads": {},
             "cells": [],
             "built_for": None,
             "optimizer": RecordingOptimizer(),
-            "notes": [],
+            "initializer": GraderInitializer(),
         }
         object.__setattr__(self, "_s", state)
         if not self._lazy():
@@ -146,8 +153,8 @@ class Adapter:
                     return s["given"][name]
                 raise AttributeError(name)
             try:
-                return from_student(follow(self._layer(s["cells"][0]), where["at"]), where["as"])
-            except (AttributeError, LookupError, TypeError) as error:
+                return read(self._layer(s["cells"][0]), where)
+            except (AttributeError, LookupError, TypeError, ValueError) as error:
                 raise AttributeError(name) from error
         if name in s["grads"]:
             return s["grads"][name]
@@ -169,7 +176,7 @@ class Adapter:
         if role in ("N", "T"):
             return N if role == "N" else T
         if role == "initializer":
-            return GraderInitializer()
+            return s["initializer"]
         if role == "optimizer":
             return s["optimizer"]
         if role == "activation":
@@ -212,21 +219,32 @@ class Adapter:
         write(self._layer(cell), where, s["given"][name])
 
     # -- forward ---------------------------------------------------------------------------------------------------
-    def _call_args(self, X, h0, spec: dict) -> tuple[list, dict]:
-        s = self._s
+    def _call(self, cell, x, h0):
+        """The student's forward of ``cell`` called on ``x`` (the sequence, or one step's input) and ``h0``, as the
+        binding's call says; what it returns, as it is."""
+        call = self._s["binding"]["call"]
 
         def value(role):
             if role == "X":
-                return X
+                return x
             if role == "h0":
                 return h0
             if role in ("N", "T"):
-                return X.shape[0] if role == "N" else X.shape[1]
-            if role in s["contract"]["weights"]:
-                return s["given"].get(role, np.zeros(self._shape(role)))
+                return x.shape[0] if role == "N" else x.shape[1]
             return self._arg(role, None, None)
 
-        return [value(r) for r in spec["args"]], {k: value(r) for k, r in spec["kwargs"].items()}
+        args, kwargs = [value(r) for r in call["args"]], {k: value(r) for k, r in call["kwargs"].items()}
+        method = cell if self._s["binding"]["kind"] == "function" else getattr(self._layer(cell), self._s["binding"]["method"])
+        return method(*args, **kwargs)
+
+    def raw(self, X):
+        """What the student's forward itself returns for ``X`` on a fresh object, before the binding reads it: for a
+        one-step binding, the first step's answer from zero states."""
+        s = self._s
+        self._ensure_built(X, 1)
+        if s["binding"].get("step"):
+            return self._call(s["cells"][0], X[:, 0], np.zeros((X.shape[0], s["H"])))
+        return self._call(s["cells"][0], X, None if s["binding"]["call"].get("h0_optional") else np.zeros((X.shape[0], s["H"])))
 
     def _ensure_built(self, X, count: int) -> None:
         s = self._s
@@ -247,20 +265,14 @@ class Adapter:
             raise TypeError(f"{self._name()}() got an unexpected keyword argument '{given}'")
         if not binding.get("step"):
             self._ensure_built(X, 1)
-            cell = s["cells"][0]
-            method = cell if binding["kind"] == "function" else getattr(self._layer(cell), binding["method"])
-            if h0 is None and "h0" in binding["call"]["args"] + list(binding["call"]["kwargs"].values()):
-                h0 = None if binding["call"].get("h0_optional") else np.zeros((N, s["H"]))
-            args, kwargs = self._call_args(X, h0, binding["call"])
-            return self._output(method(*args, **kwargs), N, T)
+            if h0 is None and "h0" in roles and not binding["call"].get("h0_optional"):
+                h0 = np.zeros((N, s["H"]))
+            return self._output(self._call(s["cells"][0], X, h0), N, T)
         self._ensure_built(X, T)
         h = np.zeros((N, s["H"])) if h0 is None else h0
         hs = []
         for t in range(T):
-            cell = s["cells"][t]
-            method = cell if binding["kind"] == "function" else getattr(self._layer(cell), binding["method"])
-            args, kwargs = self._call_args(X[:, t], h, binding["call"])
-            h = self._picked(method(*args, **kwargs))
+            h = self._picked(self._call(s["cells"][t], X[:, t], h))
             hs.append(np.asarray(h))
         return np.stack(hs, axis=1)
 
@@ -282,7 +294,7 @@ class Adapter:
         return result
 
     # -- backward --------------------------------------------------------------------------------------------------
-    def backward(self, dH, *rest):
+    def backward(self, dH):
         s = self._s
         binding = s["binding"]
         back = binding.get("backward")
@@ -325,7 +337,7 @@ class Adapter:
             for name, where in s["binding"]["weights"].items():
                 if where.get("at") != "arg":
                     try:
-                        weights[name] = np.array(from_student(follow(layer, where["at"]), where["as"]), dtype=np.float64)
+                        weights[name] = read(layer, where)
                     except (AttributeError, LookupError, TypeError, ValueError):
                         pass
             kept.append(weights)
@@ -358,16 +370,13 @@ class Adapter:
                 value = follow(layer, where["at"])
             elif source == "returned":
                 value = result[where["index"]] if where.get("key") is None else result[where["key"]]
+            elif source == "optimizer" and "name" in where:
+                value = s["optimizer"].by_name.get(where["name"])
             elif source == "optimizer":
-                sums = s["optimizer"].by_name if "name" in where else s["optimizer"].by_param
-                if "name" in where:
-                    value = sums.get(where["name"])
-                else:
-                    value = sums.get(id(follow(layer, s["binding"]["weights"][where["weight"]]["at"])))
+                value = s["optimizer"].by_param.get(id(follow(layer, s["binding"]["weights"][where["weight"]]["at"])))
             elif source in ("change", "own_optimizer"):
                 weight = where["weight"]
-                after = from_student(follow(layer, s["binding"]["weights"][weight]["at"]), s["binding"]["weights"][weight]["as"])
-                return (before[weight] - np.asarray(after, dtype=np.float64)) / KNOWN_LR
+                return (before[weight] - read(layer, s["binding"]["weights"][weight])) / KNOWN_LR
             else:
                 return None
         except (AttributeError, LookupError, TypeError, ValueError):

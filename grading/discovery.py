@@ -28,7 +28,6 @@ from grading.locate import (
     walk,
 )
 from grading.names import INPUT_ALIASES, SIZE_ALIASES, role_of, weight_role
-from grading.stand_ins import GraderInitializer, RecordingOptimizer, activation_for
 
 MAX_TARGETS = 24
 MAX_CANDIDATES = 24
@@ -238,14 +237,17 @@ class Discovery:
         weights = self.contract["weights"]
         built = None
         for init in constructions(cls, weights):
-            initializer, given = GraderInitializer(), {}
             binding = {"init": init}
+            # Built as the checks will build it, with the first probe's weights wherever the constructor takes them.
+            building = {"target": name, "kind": "class", "init": init, "path": [], "weights": {}, "method": "", "call": {}}
             try:
-                obj = self._construct(cls, init, initializer, given, N, T, D, H)
+                adapter = Adapter(building, self.contract, self.namespace, D, H, weights=self.probes[0]["weights"])
+                adapter._ensure_built(np.empty((N, T, D)), 1)
+                obj = adapter._s["cells"][0]
             except Exception as error:  # noqa: BLE001 - the next binding is tried
                 self.tried.append(f"{name}({_describe_init(init)}) raised {type(error).__name__}: {str(error)[:150]}")
                 continue
-            ours = handed(initializer, given, self.contract, D, H)
+            ours = handed(adapter._s["initializer"], adapter._s["given"], self.contract, D, H)
             layers = [([], obj), *self._sublayers(obj)]
             for path, layer in layers:
                 located = locate_weights(layer, self.contract, D, H, ours)
@@ -264,25 +266,6 @@ class Discovery:
                 continue
             for form in call_forms(fn, weights):
                 self._forms({"target": name, "kind": "class", **binding, "method": method}, form, fn)
-
-    def _construct(self, cls, init: dict, initializer, given: dict, N, T, D, H):
-        first = self.probes[0]["weights"]
-
-        def value(role):
-            if role in ("D", "H", "N", "T"):
-                return {"D": D, "H": H, "N": N, "T": T}[role]
-            if role == "initializer":
-                return initializer
-            if role == "optimizer":
-                return RecordingOptimizer()
-            if role == "activation":
-                return activation_for(self.namespace)
-            if role == "lr":
-                return 1.0
-            given[role] = np.array(first[role], dtype=np.float64)
-            return given[role]
-
-        return cls(*[value(r) for r in init["args"]], **{k: value(r) for k, r in init["kwargs"].items()})
 
     def _sublayers(self, obj) -> list[tuple[list, object]]:
         """Objects of the submission's classes that ``obj`` holds (a classifier's ``self.rnn``, a list of layers)."""
@@ -326,25 +309,13 @@ class Discovery:
 
     def _raw_forward(self, binding: dict, probe: dict):
         """What the student's forward returns on ``probe`` (for a step, the first step's answer)."""
-        if binding["step"]:
-            return _first_step(self._adapter({**binding, "step": False}, probe), np.asarray(probe["x"]))
-        adapter = self._adapter(binding, probe)
-        s = adapter._s
-        cell = s["cells"][0]
-        method = cell if binding["kind"] == "function" else getattr(adapter._layer(cell), binding["method"])
-        x = np.array(probe["x"])
-        h0 = None if binding["call"].get("h0_optional") else np.zeros((x.shape[0], s["H"]))
-        args, kwargs = adapter._call_args(x, h0, binding["call"])
-        return method(*args, **kwargs)
+        return self._adapter(binding, probe).raw(np.array(probe["x"]))
 
     def _adapter(self, binding: dict, probe: dict) -> Adapter:
-        x = np.asarray(probe["x"])
-        N, T, D, H = self._dims(probe)
-        adapter = Adapter(binding, self.contract, self.namespace, D, H)
-        for name, value in probe["weights"].items():
-            setattr(adapter, name, value)
-        if adapter._lazy():
-            adapter._ensure_built(x, 1)
+        """An adapter of ``binding`` built for ``probe``, with its weights, as the checks build one."""
+        _, _, D, H = self._dims(probe)
+        adapter = Adapter(binding, self.contract, self.namespace, D, H, weights=probe["weights"])
+        adapter._ensure_built(np.asarray(probe["x"]), 1)
         return adapter
 
     def _candidate(self, binding: dict, fn) -> None:
@@ -402,15 +373,6 @@ def _index_of(result, shape: tuple) -> int | None:
     if isinstance(result, (tuple, list)):
         return next((k for k, v in enumerate(result) if np.shape(v) == shape), None)
     return None
-
-
-def _first_step(adapter: Adapter, x: np.ndarray):
-    s = adapter._s
-    cell = s["cells"][0]
-    binding = s["binding"]
-    method = cell if binding["kind"] == "function" else getattr(adapter._layer(cell), binding["method"])
-    args, kwargs = adapter._call_args(x[:, 0], np.zeros((x.shape[0], s["H"])), binding["call"])
-    return method(*args, **kwargs)
 
 
 def _shape_text(value) -> str:

@@ -296,7 +296,8 @@ def _pick_from_folder(folder: Path, class_names: tuple[str, ...], pick: Path | N
     if not defining:
         if len(files) == 1 and pick is None:
             return _Pick(files[0], notes=tuple(left_out))
-        own = sorted((p for p in files if _forward_like(p)), key=lambda p: (-_forward_like(p), -_mtime(p), str(p)))
+        likes = {p: _forward_like(p) for p in files}
+        own = sorted((p for p in files if likes[p]), key=lambda p: (-likes[p], -_mtime(p), str(p)))
         if own and pick is None:
             # Written in the student's own names: the file with the most that could be a forward is graded, and the
             # grading finds how to call it (``grading.interface``).

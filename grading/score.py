@@ -103,7 +103,6 @@ class _Grading:
         self.deadline = started + limits.timeout  # moved on only by the time spent waiting for torch
         self.diagnoser = Diagnoser({library.cls: library for library in assignment.mistakes}) if diagnose else None
         self.session = self.session_for(submission)
-        self.binding = ""  # the report's line saying how the submission was called, when not by the contract
         self.warnings: list[str] = list(submission.warnings)
         self.notes: list[str] = list(submission.notes)
         self.styles: dict[str, probe.Probe] = {}  # class -> what probing its forward told
@@ -163,6 +162,11 @@ class _Grading:
                 self.unrunnable[problem.id] = why
         return None
 
+    @property
+    def binding(self) -> str:
+        """The report's line saying how the submission was called, when not by the contract ("" when it was)."""
+        return "; ".join(found.line for found in self.interfaces.values() if found.line)
+
     def _bind_missing(self, loaded):
         """Find how to call each class the assignment grades that the submission does not define as published (or
         without a method its problems call): that cannot wait for its problem's turn. What the worker can now call."""
@@ -180,7 +184,6 @@ class _Grading:
         found = interface.bind(self.session, contract, classes, tuple(n for n in names if n != contract.cls), methods)
         self.interfaces[contract.cls] = found
         self.notes += list(found.notes)
-        self.binding = "; ".join(f.line for f in self.interfaces.values() if f.line)
         if found.line:
             self.notes.append(f"interface: {contract.cls} adapted to the submission's own names and calls")
         elif found.nothing or contract.cls not in classes:
