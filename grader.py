@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in assignments.names():
             spec = assignments.get(name)
             problems = ", ".join(f"{p.id} {p.max_score:g}{' bonus' if p.bonus else ''}" for p in spec.problems)
-            print(f"{name}  {spec.title} ({problems})")
+            print(f"{name}  {spec.title}\n    {problems}")
         return 0
     if args.assignment is not None and args.assignment not in assignments.names():
         parser.error(f"unknown assignment {args.assignment!r}; known: {', '.join(assignments.names())}")

@@ -1,6 +1,8 @@
 """Assignment specs, one folder per assignment: its text, starter templates, reference solution and spec.
 
+cs231n-a3-rnn  CS231n assignment 3: the RNN, word embedding and LSTM layer functions of rnn_layers.py
 dic-sprint22   DIVE INTO CODE Sprint 22: a SimpleRNN from scratch
+dlai-c5w1      deeplearning.ai Sequence Models week 1: "Building your Recurrent Neural Network - Step by Step"
 lstm           an LSTM from scratch, with a GRU as a bonus
 """
 
@@ -10,7 +12,12 @@ import importlib
 
 from assignments.spec import Assignment
 
-MODULES = {"dic-sprint22": "assignments.dic_sprint22", "lstm": "assignments.lstm"}
+MODULES = {
+    "cs231n-a3-rnn": "assignments.cs231n_a3_rnn",
+    "dic-sprint22": "assignments.dic_sprint22",
+    "dlai-c5w1": "assignments.dlai_c5w1",
+    "lstm": "assignments.lstm",
+}
 
 
 def names() -> list[str]:
@@ -29,9 +36,21 @@ def required_classes(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.contract.cls for p in get(name).problems if not p.bonus))
 
 
+def identifying(name: str) -> tuple[str, ...]:
+    """The names that say a submission is for assignment ``name``: any of its ``identified_by`` (a course's
+    functions), else all of its required classes."""
+    return get(name).identified_by or required_classes(name)
+
+
 def matching(classes: set[str]) -> list[str]:
-    """The assignments whose required classes are all among ``classes`` (the classes a submission defines)."""
-    return [name for name in names() if set(required_classes(name)) <= classes]
+    """The assignments a submission defining ``classes`` (its classes and top-level functions) is for: it defines one
+    of the assignment's identifying functions, or all of its required classes."""
+    found = []
+    for name in names():
+        spec = get(name)
+        if (set(spec.identified_by) & classes) if spec.identified_by else set(required_classes(name)) <= classes:
+            found.append(name)
+    return found
 
 
 DEFAULT = "dic-sprint22"
@@ -47,18 +66,18 @@ def choose(classes: set[str], where: str) -> tuple[str, str]:
     """
     found = matching(classes)
     if len(found) == 1:
-        shown = ", ".join(c for c in sorted(classes) if c in {p.contract.cls for p in get(found[0]).problems})
-        return found[
-            0
-        ], f"graded as {found[0]}, the assignment whose classes {where} defines ({shown}); pass --assignment to choose another"
-    needs = "; ".join(f"{name} grades {', '.join(required_classes(name))}" for name in names())
+        graded = get(found[0]).graded_names
+        shown = ", ".join(sorted(c for c in graded if c in classes))
+        what = "functions" if get(found[0]).identified_by else "classes"
+        return found[0], f"graded as {found[0]}, the assignment whose {what} {where} defines ({shown}); pass --assignment to choose another"
+    needs = "; ".join(f"{name} grades {', '.join(identifying(name))}" for name in names())
     if found:
         raise ValueError(f"{where} defines the classes of {' and of '.join(found)} ({needs}); pass --assignment to say which to grade")
     if classes:
         shown = ", ".join(sorted(classes)[:8])
         return (
             DEFAULT,
-            f"graded as {DEFAULT}, the default: {where} defines {shown}, none of them an assignment's class ({needs}); "
+            f"graded as {DEFAULT}, the default: {where} defines {shown}, none of them an assignment's class or function ({needs}); "
             "pass --assignment to choose another",
         )
     return DEFAULT, f"graded as {DEFAULT}, the default: {where} defines no class to choose an assignment by"

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from checks import backward, forward
+from checks import backward, forward, function_checks
+from checks.function_contract import FunctionContract
 from checks.layer import Context, LayerContract
 from checks.mistakes import MistakeLibrary
 from checks.property import Property
@@ -25,10 +26,11 @@ SCRATCH_FORBIDDEN = frozenset({"torch", "tensorflow", "keras", "jax", "jaxlib"})
 class CheckSpec:
     name: str
     points: float
-    run: Callable[[Context], Outcome | Property]
+    run: Callable[[Context], Outcome | Property]  # a function problem's: Callable[[FunctionContext], ...]
     torch: bool = False  # needs torch: the quick self-check skips it
     needs: tuple[str, ...] = ("forward",)
-    """The class's methods the check calls: a class without one of them cannot run the check at all."""
+    """The class's methods the check calls: a class without one of them cannot run the check at all (for a function
+    problem, the functions its checks call)."""
     given_weights: bool = True
     """Whether the check needs forward to compute with the weights the grader sets (an experiment with the published
     weights does not: a forward that reads them from the notebook's globals still answers it)."""
@@ -60,11 +62,46 @@ def backward_checks(contract: LayerContract, *, each_gradient: float, own_forwar
 BACKWARD = ("forward", "backward")
 
 
+def forward_function_checks(
+    contract: FunctionContract, *, shape: float, values: float, keeps_inputs: float, torch: float = 0, loops: float = 0
+) -> tuple[CheckSpec, ...]:
+    """The checks of a course's forward function: its shapes, its values, its inputs left alone, torch's answers (0 where
+    torch has none of it) and, for a sequence function, that it is made of its own step (``loops``)."""
+    needs = (contract.name,)
+    found = [
+        CheckSpec("shape", shape, function_checks.shape, needs=needs),
+        CheckSpec("values", values, function_checks.values, needs=needs),
+        CheckSpec("keeps_inputs", keeps_inputs, function_checks.keeps_inputs, needs=needs),
+    ]
+    if loops:
+        step = contract.loop.step.name
+        found.append(CheckSpec(f"made_of_{step}", loops, function_checks.loops_step, needs=(*needs, step)))
+    if torch:
+        found.append(CheckSpec("matches_torch", torch, function_checks.matches_torch, torch=True, needs=needs))
+    return tuple(found)
+
+
+def backward_function_checks(
+    contract: FunctionContract, *, each_gradient: float, keeps_upstream: float, own_forward: float, torch: float = 0
+) -> tuple[CheckSpec, ...]:
+    """The checks of a course's backward function: each gradient it returns, its upstream left alone, the derivative of
+    the student's own forward, and torch autograd's gradients (0 where torch has none of it)."""
+    needs = (contract.forward.name, contract.name)
+    found = [CheckSpec(r.name, each_gradient, function_checks.gradient(r.name), needs=needs) for r in contract.outputs]
+    found += [
+        CheckSpec("keeps_upstream", keeps_upstream, function_checks.keeps_inputs, needs=needs),
+        CheckSpec(f"matches_own_{contract.forward.name}", own_forward, function_checks.own_forward, needs=needs),
+    ]
+    if torch:
+        found.append(CheckSpec("matches_torch", torch, function_checks.matches_torch, torch=True, needs=needs))
+    return tuple(found)
+
+
 @dataclass(frozen=True)
 class Problem:
     id: str
     title: str
-    contract: LayerContract
+    contract: LayerContract | FunctionContract
     checks: tuple[CheckSpec, ...]
     required: bool = False
     bonus: bool = False
@@ -92,6 +129,12 @@ class Assignment:
     problems: tuple[Problem, ...]
     forbidden_imports: frozenset[str] = SCRATCH_FORBIDDEN
     mistakes: tuple[MistakeLibrary, ...] = ()  # the known mistakes of each class, for the diagnosis of failures
+    identified_by: tuple[str, ...] = ()
+    """Names a submission defines that say it is this assignment's (any of them); none: all its required classes."""
+    supplied_modules: tuple[str, ...] = ()
+    """Modules the course's notebooks import that the grader supplies in the worker, from ``folder / f"{name}.py"``."""
+    supplied_builtins: tuple[str, ...] = ()
+    """Python 2 names supplied as builtins for a course whose files still use them ("xrange")."""
 
     def __post_init__(self) -> None:
         ids = [p.id for p in self.problems]
@@ -103,7 +146,7 @@ class Assignment:
                 raise ValueError(f"{self.name} {problem.id} needs checks with distinct names; got {names}")
             if any(c.points <= 0 for c in problem.checks):
                 raise ValueError(f"{self.name} {problem.id}: every check needs points above 0")
-        graded = {c.cls for c in self.contracts}
+        graded = {c.cls for c in self.contracts} | {c.library for c in self.contracts if isinstance(c, FunctionContract)}
         for library in self.mistakes:
             if library.cls not in graded:
                 raise ValueError(f"{self.name}: mistakes of {library.cls}, which no problem grades ({', '.join(sorted(graded))})")
@@ -120,3 +163,13 @@ class Assignment:
     def max_score(self) -> float:
         """The points of the required and ordinary problems; a bonus problem's points come on top."""
         return float(sum(p.max_score for p in self.problems if not p.bonus))
+
+    @property
+    def graded_names(self) -> tuple[str, ...]:
+        """The classes, or the functions, that the assignment's problems grade."""
+        return tuple(c.cls for c in self.contracts)
+
+    def supplies(self) -> dict:
+        """What the worker supplies before the submission runs: {"modules": {name: source}, "builtins": [names]}."""
+        modules = {name: (self.folder / f"{name}.py").read_text(encoding="utf-8") for name in self.supplied_modules}
+        return {"modules": modules, "builtins": list(self.supplied_builtins)} if modules or self.supplied_builtins else {}

@@ -104,7 +104,7 @@ where a state grows step by step towards tanh's bend, the ε² error of a correc
 
 
 @functools.lru_cache(maxsize=256)
-def _direction(shape: tuple[int, ...]) -> np.ndarray:
+def direction(shape: tuple[int, ...]) -> np.ndarray:
     """A fixed unit-scale direction per shape, the same on every run (read-only: it is shared)."""
     direction = np.random.default_rng(sum(shape) * 7919 + len(shape)).uniform(-1, 1, shape)
     direction.flags.writeable = False
@@ -131,9 +131,9 @@ def own_forward(ctx: Context) -> Property:
 
     def perturbed(case, target: str, step: float):
         if target == "dX":
-            return case._replace(x=case.x + step * _direction(case.x.shape))
+            return case._replace(x=case.x + step * direction(case.x.shape))
         key = contract.grads[target]
-        return case._replace(params={**case.params, key: case.params[key] + step * _direction(case.params[key].shape)})
+        return case._replace(params={**case.params, key: case.params[key] + step * direction(case.params[key].shape)})
 
     def forwards(case, eps: float) -> list:
         """New, Set, forward for each target and sign, the forward's reply named "dWx +", "dWx -", ..."""
@@ -168,7 +168,7 @@ def own_forward(ctx: Context) -> Property:
             difference = gradcheck.along([dH], [base], [plus], [minus], eps=eps)
             if difference.kinked(1e-1 if loose else 1e-3, 100 * atol):
                 continue  # forward has a kink here along this direction (a ReLU at 0): no derivative to compare with
-            numeric, analytic = difference.centred, float(np.vdot(grad, _direction(shape_of(case, target))))
+            numeric, analytic = difference.centred, float(np.vdot(grad, direction(shape_of(case, target))))
             compared += abs(numeric) > 10 * atol  # where forward does not move, a backward of zeros would pass too
             if abs(numeric - analytic) > rtol * max(abs(numeric), abs(analytic)) + atol:
                 raise CheckFailed(

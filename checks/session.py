@@ -105,7 +105,62 @@ class Get:
     name: str = field(default="", kw_only=True)
 
 
-Op = New | Set | Call | Get
+@dataclass(frozen=True)
+class Kept:
+    """An argument of an Apply: what an earlier Apply of the same script returned and kept in the worker under ``slot``,
+    or its element ``index`` (a tuple's position, a dict's key). It never leaves the worker: a student's cache is
+    handed back to the student's own backward, opaque to the grader."""
+
+    slot: str
+    index: int | str | None = None
+
+
+@dataclass(frozen=True)
+class Apply:
+    """Call the submission's top-level function ``function(*args)``.
+
+    ``args`` hold arrays, dicts of arrays (a course's ``parameters``), integers and ``Kept`` values. What is sent
+    back is ``returns``: "tuple" sends the positions ``send`` of a returned tuple, "dict" every key of a returned
+    dict, "value" the return value itself; nothing else of it (a cache) ever leaves the worker. ``keep`` keeps the
+    return value in the worker for later Applies of the script; ``echo`` also sends back every array argument (those in
+    dicts too) as it is after the call.
+    """
+
+    function: str
+    args: tuple = ()
+    returns: str = "tuple"
+    send: tuple[int, ...] = ()
+    keep: str = ""
+    echo: bool = False
+    name: str = field(default="", kw_only=True)
+
+
+KEPT = "__kept__"
+"""The wire's key for a Kept argument: no dict the grader sends (a course's parameters) has it."""
+MOST_KEYS = 24
+"""The most keys of a returned dict the worker sends (a course's gradients dict holds up to 11)."""
+
+
+def _arg_to_wire(arg):
+    if isinstance(arg, Kept):
+        return {KEPT: [arg.slot, arg.index]}
+    if isinstance(arg, dict):
+        return {k: _arg_to_wire(v) for k, v in arg.items()}
+    return arg
+
+
+def array_leaves(args) -> list:
+    """The arrays among ``args`` and in their dicts, in order: what an Apply with ``echo`` sends back."""
+    found = []
+    for arg in args:
+        if isinstance(arg, dict):
+            found += [v for v in arg.values() if isinstance(v, np.ndarray)]
+        elif isinstance(arg, np.ndarray):
+            found.append(arg)
+    return found
+
+
+Op = New | Set | Call | Get | Apply
 """Each op may carry a ``name`` ("forward", "grads"): the checks read its reply by that name (``named``), never by
 its place in the script. Names stay on this side of the wall: ``to_wire`` does not send them."""
 
@@ -117,6 +172,16 @@ def to_wire(op: Op) -> dict:
         return {"op": "set", "attrs": dict(op.attrs)}
     if isinstance(op, Call):
         return {"op": "call", "method": op.method, "args": list(op.args), "kwargs": dict(op.kwargs), "echo": op.echo}
+    if isinstance(op, Apply):
+        return {
+            "op": "apply",
+            "function": op.function,
+            "args": [_arg_to_wire(a) for a in op.args],
+            "returns": op.returns,
+            "send": list(op.send),
+            "keep": op.keep,
+            "echo": op.echo,
+        }
     return {"op": "get", "names": list(op.names)}
 
 
@@ -124,8 +189,8 @@ def describe_op(op: Op) -> str:
     """An operation in the words a report uses: "SimpleRNN(2, 3)", "forward", "setting Wx, Wh, B"."""
     if isinstance(op, New):
         return f"{op.cls}({', '.join(map(str, op.args))})"
-    if isinstance(op, Call):
-        return op.method
+    if isinstance(op, (Call, Apply)):
+        return op.method if isinstance(op, Call) else op.function
     if isinstance(op, Set):
         return "setting " + ", ".join(op.attrs)
     return "reading " + ", ".join(op.names)
@@ -309,6 +374,13 @@ def _answers(op: Op, reply: Done) -> bool:
     if isinstance(op, Call):
         echoed = len(op.args) + len(op.kwargs) if op.echo else 0
         return reply.value is not None and not reply.values and len(reply.echoed) == echoed
+    if isinstance(op, Apply):
+        echoed = len(array_leaves(op.args)) if op.echo else 0
+        if op.returns == "tuple":
+            keys_ok = set(reply.values) == {str(i) for i in op.send}
+        else:
+            keys_ok = not reply.values if op.returns == "value" else len(reply.values) <= MOST_KEYS
+        return reply.value is not None and keys_ok and len(reply.echoed) == echoed
     returned = reply.value is not None or reply.echoed
     if isinstance(op, Get):
         return not returned and set(reply.values) == set(op.names)
@@ -334,6 +406,11 @@ def same_script(a: list[Op], b: list[Op]) -> bool:
             (x.method, x.echo) != (y.method, y.echo) or not _same_values(x.args, y.args) or not _same_values(x.kwargs, y.kwargs)
         ):
             return False
+        if isinstance(x, Apply) and (
+            (x.function, x.returns, x.send, x.keep, x.echo) != (y.function, y.returns, y.send, y.keep, y.echo)
+            or not _same_values(x.args, y.args)
+        ):
+            return False
     return True
 
 
@@ -346,6 +423,8 @@ def _same_values(a: Any, b: Any) -> bool:
         return isinstance(b, dict) and a.keys() == b.keys() and all(_same_values(a[k], b[k]) for k in a)
     if isinstance(a, (tuple, list)):
         return type(a) is type(b) and len(a) == len(b) and all(_same_values(x, y) for x, y in zip(a, b))
+    if isinstance(a, Kept):
+        return a == b
     return type(a) is type(b) and a == b
 
 

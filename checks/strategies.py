@@ -103,8 +103,9 @@ def _index(size: int) -> st.SearchStrategy[int]:
     return st.integers(0, size - 1)
 
 
-def _draw_grid(draw, shape: tuple[int, ...], bound: float) -> Array:
-    """One grid array; the strategies it draws from are built once, since building them is what costs."""
+def draw_grid(draw, shape: tuple[int, ...], bound: float) -> Array:
+    """One grid array, inside a composite strategy (``draw``); the strategies it draws from are built once, since
+    building them is what costs."""
     size = int(np.prod(shape))
     kind = draw(_KIND)
     if kind == 0:
@@ -121,7 +122,7 @@ def _draw_grid(draw, shape: tuple[int, ...], bound: float) -> Array:
 
 @st.composite
 def _grid_array(draw, shape: tuple[int, ...], bound: float) -> Array:
-    return _draw_grid(draw, shape, bound)
+    return draw_grid(draw, shape, bound)
 
 
 def grid_arrays(shape: tuple[int, ...], *, bound: float = 1.0) -> st.SearchStrategy[Array]:
@@ -163,7 +164,7 @@ def _cell_cases(draw, kind, shape, bound, weight_bound, h0, c0, grid) -> CellCas
 
         def array(shape, bound, given=True):
             # given: always (True), never (False), or either way (None)
-            return _draw_grid(draw, shape, bound) if given or (given is None and draw(_MAYBE)) else None
+            return draw_grid(draw, shape, bound) if given or (given is None and draw(_MAYBE)) else None
 
         weights = {key: array(s, weight_bound) for key, s in CELLS[kind].param_shapes(D, H).items()}
     else:

@@ -162,7 +162,9 @@ class Diagnoser:
         by the script's content (``checks.memo``), since a known mistake answers a script as nothing but the script decides."""
 
         def run() -> list[Reply]:
-            return LocalSession({library.cls: library.build(*names, last_only=style == LAST)}).run(script)
+            built = library.build(*names, last_only=style == LAST)
+            # A class, by the contract's name; or a course's functions, by their own names.
+            return LocalSession(built if isinstance(built, dict) else {library.cls: built}).run(script)
 
         return remembered((library.cls, frame), ("mistake replies", names, style), run)
 

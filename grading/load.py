@@ -208,24 +208,36 @@ def _forward_like(path: Path) -> int:
     return count
 
 
+def _function_nodes(path: Path) -> Iterator[ast.FunctionDef]:
+    """Every top-level function the file (each part that parses) defines."""
+    for code in _codes(path):
+        for tree in _parsed_parts(code):
+            yield from (node for node in tree.body if isinstance(node, ast.FunctionDef))
+
+
 def _wanted_classes(path: Path, class_names: tuple[str, ...]) -> dict[str, bool]:
-    """Each wanted class the file defines at any depth, and whether some definition of it is implemented."""
+    """Each wanted class the file defines at any depth (or, for a course of functions, each wanted top-level function),
+    and whether some definition of it is implemented."""
     found: dict[str, bool] = {}
     for node in _class_nodes(path):
         if node.name in class_names:
             found[node.name] = found.get(node.name, False) or _is_implemented(node)
+    for function in _function_nodes(path):
+        if function.name in class_names:
+            found[function.name] = found.get(function.name, False) or not _is_placeholder(function)
     return found
 
 
 def classes_defined(path: str | Path) -> set[str]:
-    """The names of the classes a file, or any source file of a folder, defines; found by parsing, so nothing runs.
+    """The names of the classes and top-level functions a file, or any source file of a folder, defines; found by
+    parsing, so nothing runs.
 
-    No class for a symbolic link, or for anything else but a folder or a regular file: it is not read.
+    No name for a symbolic link, or for anything else but a folder or a regular file: it is not read.
     """
     path = Path(path)
     kind = _kind(path)
     files = source_files(path) if kind == FOLDER else [path] if kind == FILE else []
-    return {node.name for file in files for node in _class_nodes(file)}
+    return {node.name for file in files for node in (*_class_nodes(file), *_function_nodes(file))}
 
 
 def _kind(path: Path) -> str:

@@ -268,6 +268,10 @@ def most_entries(ops: list) -> int:
     return RETURN_FACTOR * max(largest, rows * widest) + RETURN_SLACK
 
 
+MOST_APPLY_KEYS = 24
+"""The most keys of a dict an Apply sends back (``checks.session.MOST_KEYS``)."""
+
+
 def values_returned(ops: list) -> int:
     """How many values an honest reply to the script ``ops`` can carry: one per call (and one per argument it
     echoes), one per attribute read."""
@@ -277,6 +281,9 @@ def values_returned(ops: list) -> int:
             count += 1 + (len(op.get("args", ())) + len(op.get("kwargs", {})) if op.get("echo") else 0)
         elif op.get("op") == "get":
             count += len(op.get("names", ()))
+        elif op.get("op") == "apply":
+            returned = {"tuple": len(op.get("send", ())), "dict": MOST_APPLY_KEYS}.get(op.get("returns"), 1)
+            count += 1 + returned + (len(_arrays(op.get("args", []))) if op.get("echo") else 0)
     return count
 
 

@@ -19,12 +19,15 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import platform
+import re
 import time
 from collections.abc import Callable
 
 from assignments.spec import Assignment, Problem
 from checks import probe
 from checks.determinism import draw_alike
+from checks.function_checks import FunctionContext
+from checks.function_contract import FunctionContract
 from checks.layer import Context, LayerContract
 from checks.property import Lost, Property, Runs, run_properties
 from checks.results import ERROR, FAILED, SKIPPED, TIMEOUT, CheckResult, Outcome
@@ -109,12 +112,14 @@ class _Grading:
         self.unrunnable: dict[str, Outcome] = {}  # problem id -> why it cannot run at all
         self.out_of_time: dict[str, str] = {}  # problem id -> what was running when its time ran out
         self.shrunk: dict[str, list] = {}  # problem id -> the cases shrunk for its failures so far
+        self.globals_read: dict[str, tuple[str, ...]] = {}  # function -> the notebook's data it reads as globals
         # torch imports in a process of its own meanwhile, when this process has not imported it already.
         self.torch = torch_oracle.oracle() if use_torch and any(c.torch for p in assignment.problems for c in p.checks) else None
 
     def session_for(self, submission: Submission) -> WorkerSession:
+        supplies = self.assignment.supplies()
         return WorkerSession(
-            submission.load_message(),
+            {**submission.load_message(), **({"supply": supplies} if supplies else {})},
             blocked=self.assignment.forbidden_imports,
             memory_bytes=self.limits.memory_bytes,
             copy_from=submission.folder,
@@ -126,7 +131,9 @@ class _Grading:
         if self.submission.error:
             return Outcome(ERROR, f"the submission could not be read: {self.submission.error}", hint=unreadable_hint(self.submission))
         contract = self.assignment.contracts[0]
-        chosen = pick.pick_runnable(self.submission, contract, self._class_names(), self.session_for, self.deadline)
+        chosen = self.submission
+        if not isinstance(contract, FunctionContract):  # a course of functions: the file ranked first (``load``) is graded
+            chosen = pick.pick_runnable(self.submission, contract, self._class_names(), self.session_for, self.deadline)
         if chosen is not self.submission:
             self.session.close()
             self.submission, self.session = chosen, self.session_for(chosen)
@@ -141,6 +148,8 @@ class _Grading:
                 return Outcome(TIMEOUT, message, hint=hint)
             return Outcome(ERROR, f"{lost.reason}; nothing could be graded", hint=RUN_IT_HINT)
         self.warnings += [w.get("text", str(w)) for w in loaded.warnings]
+        self.globals_read = {name: reads for name, reads in loaded.functions.items() if reads}
+        self.notes += _supplied_notes(self.assignment, self.submission)
         if loaded.isolation:
             self.notes.append(f"the submission ran in a worker with {loaded.isolation}")
         if self.mode == interface.STRICT:
@@ -171,6 +180,8 @@ class _Grading:
         """Find how to call each class the assignment grades that the submission does not define as published (or
         without a method its problems call): that cannot wait for its problem's turn. What the worker can now call."""
         for contract in self.assignment.contracts:
+            if isinstance(contract, FunctionContract):
+                continue  # a course's functions are called by their names, as the course publishes them
             needed = {m for p in self.assignment.problems if p.contract.cls == contract.cls for m in p.methods}
             has = loaded.methods.get(contract.cls)
             if contract.cls not in loaded.classes or (has is not None and not needed <= set(has)):
@@ -197,6 +208,8 @@ class _Grading:
 
     def _why_not(self, contract: LayerContract, problem: Problem, loaded) -> Outcome | None:
         """Why ``problem`` cannot run at all in the loaded submission, or None."""
+        if isinstance(contract, FunctionContract):
+            return _why_no_function(contract, problem, loaded)
         why = self._why_not_bound(contract, problem)
         if why is not None:
             return why
@@ -323,11 +336,26 @@ class _Grading:
     def _finish(self, problem: Problem, outcomes: dict[str, Outcome]) -> ProblemResult:
         if problem.id in self.unrunnable:
             return _unrunnable(problem, self.unrunnable[problem.id])
+        if isinstance(problem.contract, FunctionContract):
+            outcomes = {name: self._globals_said(problem.contract, o) for name, o in outcomes.items()}
         results = [CheckResult.scored(spec.name, outcomes[spec.name], spec.points) for spec in problem.checks]
         if self.progress:
             for result in results:
                 self.progress(problem, result)
         return _result(problem, results)
+
+    def _globals_said(self, contract: FunctionContract, outcome: Outcome) -> Outcome:
+        """A failure of a function that reads the notebook's data as globals says so: graded, it is called with other
+        arguments than the notebook's, which those globals do not follow."""
+        names = [n for n in (contract.name, *((contract.forward.name,) if contract.forward else ())) if n in self.globals_read]
+        if outcome.status not in (FAILED, ERROR) or not names:
+            return outcome
+        reads = ", ".join(self.globals_read[names[0]])
+        said = (
+            f"{names[0]} reads {reads} from the notebook's globals, not from its arguments: graded, it is called with other "
+            "arguments, which those globals do not match. Read every weight from the function's arguments."
+        )
+        return dataclasses.replace(outcome, hint=said)
 
     def _diagnosed(self, problem: Problem, outcome: Outcome, established: frozenset = frozenset()) -> Outcome:
         """``outcome`` with the diagnosis of its failure, when it failed on evidence the known mistakes can replay.
@@ -339,7 +367,8 @@ class _Grading:
             return outcome
         cls = problem.contract.cls
         style = self.styles[cls].style if cls in self.styles else probe.SEQUENCE
-        diagnosis = self.diagnoser.diagnose(outcome, cls, style, established)
+        library = problem.contract.library if isinstance(problem.contract, FunctionContract) else cls
+        diagnosis = self.diagnoser.diagnose(outcome, library, style, established)
         explained = diagnosis is not None and diagnosis.match != "none" and diagnosis.mistakes and diagnosis.hint
         return dataclasses.replace(outcome, diagnosis=diagnosis, hint=diagnosis.hint if explained else outcome.hint)
 
@@ -358,6 +387,10 @@ class _Grading:
                 )
                 continue
             try:
+                if isinstance(problem.contract, FunctionContract):
+                    made = spec.run(FunctionContext(Recorder(self.session), problem.contract, self.runs, self.torch))
+                    _keep(made, spec.name, properties, outcomes)
+                    continue
                 told = self.style(problem.contract)
                 why = self._why_not_bound(problem.contract, problem)
                 if why is not None:
@@ -381,10 +414,7 @@ class _Grading:
                 if lost.timeout:
                     return
                 continue
-            if isinstance(made, Property):
-                properties[spec.name] = made
-            else:
-                outcomes[spec.name] = made
+            _keep(made, spec.name, properties, outcomes)
         while properties and problem.id not in self.out_of_time and len(crashes) < MAX_CRASHES:
             try:
                 # A case shrunk for a failure in the first round is tried first for the torch round's checks too.
@@ -430,6 +460,49 @@ class _Grading:
             counterexample=case,
             hint="The submission crashed the Python process; run this input by hand.",
         )
+
+
+def _keep(made: Outcome | Property, name: str, properties: dict[str, Property], outcomes: dict[str, Outcome]) -> None:
+    """A check's Property waits for the sweep; an Outcome is final."""
+    if isinstance(made, Property):
+        properties[name] = made
+    else:
+        outcomes[name] = made
+
+
+def _supplied_notes(assignment: Assignment, submission: Submission) -> list[str]:
+    """What the grader supplied that the submission uses: a course module's stand-in, Python 2's xrange."""
+    code = "\n".join(source["code"] for source in submission.sources)
+    notes = [
+        f"{name} is the grader's own stand-in for the course's module of that name, with the same names and behaviour"
+        for name in assignment.supplied_modules
+        if re.search(rf"\b(import|from)\s+{name}\b", code)
+    ]
+    if "xrange" in assignment.supplied_builtins and re.search(r"\bxrange\s*\(", code):
+        notes.append("xrange is Python 2's range: the grader supplied it as range, as this course's older files need")
+    return notes
+
+
+def _why_no_function(contract: FunctionContract, problem: Problem, loaded) -> Outcome | None:
+    """Why a course function's problem cannot run at all: the function (or, for a backward, the forward whose cache it
+    takes) is not defined, perhaps because its part of the file did not compile."""
+    wanted = (*((contract.forward.name,) if contract.forward else ()), contract.name)
+    missing = [name for name in wanted if name not in loaded.functions]
+    if not missing:
+        return None
+    name = missing[0]
+    broken = [w for w in loaded.warnings if w.get("type")]
+    reason = f"no function {name}"
+    if name != contract.name:
+        reason += f", whose cache {contract.name} takes"
+    syntax = [w["text"] for w in broken if w.get("type") in ("SyntaxError", "IndentationError", "TabError", "BrokenPart")]
+    near = [w["text"] for w in broken if name in w.get("text", "")] or syntax[:1]
+    if near:
+        reason += f"; {near[0]}"
+    if problem.bonus:
+        return Outcome(SKIPPED, f"not attempted: {reason}")
+    hint = RUN_IT_HINT if near else f"Define {name} at the top level of your file or notebook, as the assignment names it."
+    return Outcome(ERROR, reason, hint=hint)
 
 
 def score(

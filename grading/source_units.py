@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import __future__
 import ast
+import re
 from collections.abc import Callable, Iterator
 
 Unit = Callable[[], object]
@@ -22,9 +23,18 @@ CONTINUES = ("else", "elif", "except", "finally", ")", "]", "}", "@")
 class BrokenPart(SyntaxError):
     """A top-level part of a file that does not compile on its own: ``first`` to ``last`` are its lines."""
 
-    def __init__(self, error: SyntaxError, first: int, last: int):
+    def __init__(self, error: SyntaxError, first: int, last: int, defines: str = ""):
         super().__init__(error.msg, (error.filename, error.lineno, error.offset, error.text))
-        self.first, self.last = first, last
+        self.first, self.last, self.defines = first, last, defines
+
+
+_DEFINES = re.compile(r"\s*(?:async\s+def|def|class)\s+([A-Za-z_][A-Za-z_0-9]*)")
+
+
+def _defines(line: str) -> str:
+    """The function or class a part's first line starts to define, or ""."""
+    match = _DEFINES.match(line)
+    return match.group(1) if match else ""
 
 
 def units(code: str, name: str, mode: str) -> Iterator[Unit]:
@@ -61,7 +71,8 @@ def _parts(code: str, name: str) -> Iterator[Unit]:
         try:
             tree = ast.parse(text, name)
         except SyntaxError as error:
-            yield lambda error=error, first=first, last=last: _raise(BrokenPart(error, first, last))
+            broken = BrokenPart(error, first, last, _defines(lines[first - 1]))
+            yield lambda broken=broken: _raise(broken)
             continue
         yield from _statements(tree.body, name, flags)
 

@@ -365,6 +365,8 @@ class Loaded:
     refused: list[str]
     isolation: str = ""
     methods: dict[str, frozenset[str]] = field(default_factory=dict)  # each class's public methods, inherited ones included
+    functions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each top-level function, with the names of the notebook's data it reads as globals."""
 
 
 def script_frame(script: list[Op]) -> tuple[bytes, int, int]:
@@ -466,7 +468,7 @@ class WorkerSession:
         except MalformedReply as error:
             self._retire()
             raise WorkerLost(f"{MALFORMED}: {error}") from None
-        self.loaded = dataclasses.replace(self.loaded, classes=now.classes, methods=now.methods)
+        self.loaded = dataclasses.replace(self.loaded, classes=now.classes, methods=now.methods, functions=now.functions)
         return self.loaded
 
     def prefetch(self, scripts: list[list[Op]]) -> None:
@@ -538,9 +540,10 @@ def _strings(found, cap: int, what: str, most: int) -> list[str]:
 def _loaded(reply: dict) -> Loaded:
     """What the load reply says, checked field by field and capped; MalformedReply for a field of the wrong type."""
     methods = reply.get("methods", {})
+    functions = reply.get("functions", {})
     isolation = reply.get("isolation", "")
-    if type(methods) is not dict or type(isolation) is not str:
-        raise MalformedReply('"methods" is not an object, or "isolation" not a text')
+    if type(methods) is not dict or type(functions) is not dict or type(isolation) is not str:
+        raise MalformedReply('"methods" or "functions" is not an object, or "isolation" not a text')
     return Loaded(
         isolation=readable(isolation[:100]),
         classes=_strings(reply.get("classes", []), 200, '"classes"', 200),
@@ -548,6 +551,9 @@ def _loaded(reply: dict) -> Loaded:
         refused=_strings(reply.get("refused", []), 50, '"refused"', 20),
         methods={
             readable(cls[:200]): frozenset(_strings(names, 200, "a class's methods", 200)) for cls, names in list(methods.items())[:200]
+        },
+        functions={
+            readable(name[:200]): tuple(_strings(reads, 100, "a function's globals", 20)) for name, reads in list(functions.items())[:200]
         },
     )
 

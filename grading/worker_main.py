@@ -32,6 +32,7 @@ import types
 import numpy as np
 
 from grading import discovery, protocol, source_units
+from checks.session import KEPT, MOST_KEYS
 from grading.adapter import Adapter
 
 MAX_TEXT = 2000
@@ -155,12 +156,14 @@ class Worker:
         self.namespace: dict = {}
         self.files: set[str] = set()
         self.current = None
+        self.kept: dict = {}
         self.isolation = ""
         self.progress = None  # a shared page (mmap) holding 1 + the index of the script operation running, or None
         self.bound: dict[str, tuple[dict, dict]] = {}  # contract class -> (binding, contract): built as an Adapter
 
     # -- loading ---------------------------------------------------------
-    def load(self, sources: list[dict], mode: str, path: str | None, bindings: dict | None = None) -> dict:
+    def load(self, sources: list[dict], mode: str, path: str | None, bindings: dict | None = None, supply: dict | None = None) -> dict:
+        self._supply(supply or {})
         module = types.ModuleType("submission")
         module.__dict__["__builtins__"] = builtins
         sys.modules["submission"] = module
@@ -168,6 +171,8 @@ class Worker:
         if path is not None and os.path.isdir(os.path.join("submission", path)):
             # A repository's own helper modules, from the copy of its Python files in the workspace.
             sys.path.insert(0, os.path.abspath(os.path.join("submission", path)))
+            # and its root, so that a package it holds imports by its name (``from cs231n.layers import *``)
+            sys.path.insert(1, os.path.abspath("submission"))
         warnings = []
         for source in sources:
             name, code = source["file"], source["code"]
@@ -184,6 +189,17 @@ class Worker:
                         break
         return {"warnings": warnings, **self.bind(bindings or {}), "isolation": self.isolation}
 
+    @staticmethod
+    def _supply(supply: dict) -> None:
+        """The grader's stand-ins for what a course's files expect to find: its helper modules (``rnn_utils``), and Python
+        2's names (``xrange``). The grader's own code, run before the submission's."""
+        for name, code in supply.get("modules", {}).items():
+            module = types.ModuleType(name)
+            exec(compile(code, f"<the grader's {name}>", "exec"), module.__dict__)  # noqa: S102 - the grader's own module
+            sys.modules[name] = module
+        if "xrange" in supply.get("builtins", ()):
+            builtins.xrange = range
+
     def bind(self, bindings: dict) -> dict:
         """Build each named contract class as an Adapter from now on; the classes and methods the grader can call."""
         for name, (binding, contract) in bindings.items():
@@ -197,7 +213,21 @@ class Worker:
         for name, (binding, _) in self.bound.items():
             methods[name] = ["forward", *(["backward"] if binding.get("backward") else [])]
             classes = sorted({*classes, name})
-        return {"classes": classes, "methods": methods, "refused": list(self.blocker.refused)}
+        return {"classes": classes, "methods": methods, "functions": self._functions(), "refused": list(self.blocker.refused)}
+
+    def _functions(self) -> dict[str, list[str]]:
+        """The submission's top-level functions, each with the names of the notebook's data (arrays, dicts, numbers)
+        that it reads as globals: a function that works only with those fails elsewhere, and the report says why."""
+        found = {}
+        for name, value in list(self.namespace.items()):
+            if len(found) >= MAX_CLASSES or not (isinstance(name, str) and len(name) <= MAX_NAME and isinstance(value, types.FunctionType)):
+                continue
+            if getattr(value, "__module__", "") != "submission":
+                continue
+            reads = getattr(value.__code__, "co_names", ())
+            data = (np.ndarray, dict, list, tuple, int, float)
+            found[name] = [n for n in reads if isinstance(self.namespace.get(n), data) and not n.startswith("__")][:20]
+        return found
 
     def discover(self, contract: dict, probes: list[dict]) -> dict:
         """Every candidate implementation of ``contract`` and its answers to ``probes`` (``grading.discovery``)."""
@@ -211,10 +241,8 @@ class Worker:
         frames = self._frames(error)
         line = frames[-1]["line"] if frames else getattr(error, "lineno", None)
         if isinstance(error, source_units.BrokenPart):
-            what = (
-                f"{name} has a syntax error at line {error.lineno}: {error.msg}; lines {error.first}-{error.last} were skipped "
-                "and the rest of the file ran"
-            )
+            part = f"{error.defines} (lines {error.first}-{error.last}) was" if error.defines else f"lines {error.first}-{error.last} were"
+            what = f"{name} has a syntax error at line {error.lineno}: {error.msg}; {part} skipped and the rest of the file ran"
         elif isinstance(error, SyntaxError):
             what = f"{name} has a syntax error at line {error.lineno}: {error.msg}; none of it ran"
         else:
@@ -243,6 +271,7 @@ class Worker:
         grader reads for this script (``protocol.most_entries``). ``offset``: the operations of the request's scripts
         before this one, so that the progress page counts over all of them."""
         replies = []
+        self.kept = {}  # what the script's Applies keep (a student's cache): it lives as long as the script
         most = protocol.most_entries(ops)
         for index, op in enumerate(ops):
             if self.progress is not None:
@@ -267,6 +296,8 @@ class Worker:
         kind = op["op"]
         if kind == "new":
             return self._new(op["cls"], op["args"])
+        if kind == "apply":
+            return self._apply(op, most)
         if self.current is None:
             raise RuntimeError("no object: the script did not construct one")
         if kind == "set":
@@ -292,6 +323,46 @@ class Worker:
                 }
             }
         raise ValueError(f"unknown operation {kind!r}")
+
+    def _apply(self, op: dict, most: int | None) -> dict:
+        """Call a top-level function of the submission; send back only what ``op`` asks for (``checks.session.Apply``)."""
+        name = op["function"]
+        function = self.namespace.get(name)
+        if not callable(function) or isinstance(function, type):
+            raise NameError(f"the submission defines no function {name}")
+        args = [self._argument(a) for a in op["args"]]
+        result = function(*args)
+        if op["keep"]:
+            self.kept[op["keep"]] = (name, result)
+        reply = {"value": _wire_value(result, most) if op["returns"] == "value" else {"type": type(result).__name__[:100]}}
+        if op["returns"] == "tuple":
+            items = result if isinstance(result, (tuple, list)) else ()
+            reply["values"] = {str(i): _wire_value(items[i], most) if i < len(items) else {"type": "missing"} for i in op["send"]}
+        elif op["returns"] == "dict":
+            items = list(result.items())[:MOST_KEYS] if isinstance(result, dict) else []
+            reply["values"] = {_text(k, MAX_NAME): _wire_value(v, most) for k, v in items}
+        if op.get("echo"):  # the grader's arrays as they are now; never a kept value (a cache) handed back
+            sent = [a for a, wire in zip(args, op["args"]) if not (isinstance(wire, dict) and KEPT in wire)]
+            leaves = [v for a in sent for v in (a.values() if isinstance(a, dict) else (a,)) if isinstance(v, np.ndarray)]
+            reply["echoed"] = [_wire_value(a, most) for a in leaves]
+        return reply
+
+    def _argument(self, wire):
+        """An Apply's argument as the student's function gets it: fresh copies of the grader's arrays, or a kept value."""
+        if isinstance(wire, dict) and KEPT in wire:
+            slot, index = wire[KEPT]
+            function, value = self.kept[slot]
+            if index is None:
+                return value
+            if not isinstance(value, (tuple, list, dict)):
+                raise TypeError(f"{function} returned a {type(value).__name__}, where a tuple holding its cache was expected")
+            try:
+                return value[index]
+            except (IndexError, KeyError):
+                raise TypeError(f"{function} returned {len(value)} values, where one more, its cache, was expected") from None
+        if isinstance(wire, dict):
+            return {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in wire.items()}
+        return np.array(wire) if isinstance(wire, np.ndarray) else wire
 
     def _new(self, name: str, args: list) -> dict:
         if name in self.bound:
@@ -325,6 +396,8 @@ class Worker:
             return f"{op['cls']}({', '.join(map(str, op['args']))})"
         if kind == "call":
             return op["method"]
+        if kind == "apply":
+            return op["function"]
         if kind == "set":
             return "setting " + ", ".join(op["attrs"])
         return "reading " + ", ".join(op.get("names", []))
@@ -377,7 +450,7 @@ def serve(read_fd: int, write_fd: int, blocked: frozenset[str], *, isolation: st
         except protocol.ChannelClosed:
             return
         if message.get("op") == "load":
-            reply = worker.load(message["sources"], message["mode"], message.get("path"), message.get("bind"))
+            reply = worker.load(message["sources"], message["mode"], message.get("path"), message.get("bind"), message.get("supply"))
         elif message.get("op") == "discover":
             reply = _guarded(lambda: worker.discover(message["contract"], message["probes"]))
         elif message.get("op") == "bind":

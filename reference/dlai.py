@@ -43,7 +43,7 @@ def _f(a: npt.ArrayLike) -> Array:
     return np.asarray(a, dtype=np.float64)
 
 
-def _output(hs: Array, Wy: npt.ArrayLike, by: npt.ArrayLike) -> Array:
+def output_layer(hs: Array, Wy: npt.ArrayLike, by: npt.ArrayLike) -> Array:
     """softmax(Wy a + by) over the outputs, for hidden states hs (..., n_a) batch-first -> (..., n_y)."""
     logits, _ = layers.dense_forward(hs, _f(Wy).T, _f(by)[:, 0])
     return layers.softmax_forward(logits)[0]
@@ -52,14 +52,14 @@ def _output(hs: Array, Wy: npt.ArrayLike, by: npt.ArrayLike) -> Array:
 # -- RNN ---------------------------------------------------------------------------------------------------------------
 
 
-def _rnn_params(parameters: dict) -> dict[str, Array]:
+def rnn_params(parameters: dict) -> dict[str, Array]:
     return {"Wx": _f(parameters["Wax"]).T, "Wh": _f(parameters["Waa"]).T, "b": _f(parameters["ba"])[:, 0]}
 
 
 def rnn_cell_forward(xt, a_prev, parameters: dict) -> tuple[Array, Array, rnn.StepCache]:
     """xt (n_x, m), a_prev (n_a, m) -> a_next (n_a, m), yt_pred (n_y, m), cache."""
-    h, cache = rnn.step_forward(_f(xt).T, _f(a_prev).T, _rnn_params(parameters))
-    return h.T, _output(h, parameters["Wya"], parameters["by"]).T, cache
+    h, cache = rnn.step_forward(_f(xt).T, _f(a_prev).T, rnn_params(parameters))
+    return h.T, output_layer(h, parameters["Wya"], parameters["by"]).T, cache
 
 
 def rnn_cell_backward(da_next, cache: rnn.StepCache) -> dict[str, Array]:
@@ -70,8 +70,8 @@ def rnn_cell_backward(da_next, cache: rnn.StepCache) -> dict[str, Array]:
 
 def rnn_forward(x, a0, parameters: dict) -> tuple[Array, Array, rnn.Cache]:
     """x (n_x, m, T_x), a0 (n_a, m) -> a (n_a, m, T_x), y_pred (n_y, m, T_x), caches."""
-    hs, cache = rnn.forward(_f(x).transpose(1, 2, 0), _rnn_params(parameters), _f(a0).T)
-    return hs.transpose(2, 0, 1), _output(hs, parameters["Wya"], parameters["by"]).transpose(2, 0, 1), cache
+    hs, cache = rnn.forward(_f(x).transpose(1, 2, 0), rnn_params(parameters), _f(a0).T)
+    return hs.transpose(2, 0, 1), output_layer(hs, parameters["Wya"], parameters["by"]).transpose(2, 0, 1), cache
 
 
 def rnn_backward(da, caches: rnn.Cache) -> dict[str, Array]:
@@ -84,7 +84,7 @@ def rnn_backward(da, caches: rnn.Cache) -> dict[str, Array]:
 # -- LSTM --------------------------------------------------------------------------------------------------------------
 
 
-def _lstm_params(parameters: dict, n_a: int) -> dict[str, Array]:
+def lstm_params(parameters: dict, n_a: int) -> dict[str, Array]:
     """The four (n_a, n_a + n_x) weights on [a_prev; xt] as ``lstm``'s Wh (n_a, 4 n_a) and Wx (n_x, 4 n_a)."""
     W = [_f(parameters[f"W{gate}"]) for gate in GATES]
     return {
@@ -94,7 +94,7 @@ def _lstm_params(parameters: dict, n_a: int) -> dict[str, Array]:
     }
 
 
-def _lstm_grads(g: dict[str, Array]) -> dict[str, Array]:
+def lstm_grads(g: dict[str, Array]) -> dict[str, Array]:
     """``lstm``'s Wx, Wh, b gradients as the course's dW· (n_a, n_a + n_x) and db· (n_a, 1)."""
     dWx, dWh, db = (np.split(g[k], 4, axis=-1) for k in ("Wx", "Wh", "b"))
     grads = {}
@@ -112,22 +112,22 @@ class LstmCaches(NamedTuple):
 def lstm_cell_forward(xt, a_prev, c_prev, parameters: dict) -> tuple[Array, Array, Array, lstm.StepCache]:
     """xt (n_x, m), a_prev, c_prev (n_a, m) -> a_next, c_next (n_a, m), yt_pred (n_y, m), cache."""
     a_prev = _f(a_prev)
-    h, c, cache = lstm.step_forward(_f(xt).T, a_prev.T, _f(c_prev).T, _lstm_params(parameters, a_prev.shape[0]))
-    return h.T, c.T, _output(h, parameters["Wy"], parameters["by"]).T, cache
+    h, c, cache = lstm.step_forward(_f(xt).T, a_prev.T, _f(c_prev).T, lstm_params(parameters, a_prev.shape[0]))
+    return h.T, c.T, output_layer(h, parameters["Wy"], parameters["by"]).T, cache
 
 
 def lstm_cell_backward(da_next, dc_next, cache: lstm.StepCache) -> dict[str, Array]:
     """da_next, dc_next (n_a, m) -> dxt (n_x, m), da_prev, dc_prev (n_a, m), dWf, dWi, dWc, dWo (n_a, n_a + n_x), dbf, dbi,
     dbc, dbo (n_a, 1)."""
     g = lstm.step_backward(_f(da_next).T, _f(dc_next).T, cache)
-    return {"dxt": g["x"].T, "da_prev": g["h_prev"].T, "dc_prev": g["c_prev"].T, **_lstm_grads(g)}
+    return {"dxt": g["x"].T, "da_prev": g["h_prev"].T, "dc_prev": g["c_prev"].T, **lstm_grads(g)}
 
 
 def lstm_forward(x, a0, parameters: dict) -> tuple[Array, Array, Array, LstmCaches]:
     """x (n_x, m, T_x), a0 (n_a, m), the cell state starting at zeros -> a, c (n_a, m, T_x), y (n_y, m, T_x), caches."""
     a0 = _f(a0)
-    hs, cache = lstm.forward(_f(x).transpose(1, 2, 0), _lstm_params(parameters, a0.shape[0]), a0.T, None)
-    y = _output(hs, parameters["Wy"], parameters["by"]).transpose(2, 0, 1)
+    hs, cache = lstm.forward(_f(x).transpose(1, 2, 0), lstm_params(parameters, a0.shape[0]), a0.T, None)
+    y = output_layer(hs, parameters["Wy"], parameters["by"]).transpose(2, 0, 1)
     return hs.transpose(2, 0, 1), y, cache.cs.transpose(2, 1, 0), LstmCaches(cache, a0.shape[0])
 
 
@@ -135,4 +135,4 @@ def lstm_backward(da, caches: LstmCaches) -> dict[str, Array]:
     """da (n_a, m, T_x), the gradient reaching each step's a from above -> dx (n_x, m, T_x), da0 (n_a, m), dWf, dWi, dWc,
     dWo, dbf, dbi, dbc, dbo."""
     g = lstm.backward(_f(da).transpose(1, 2, 0), caches.cache)
-    return {"dx": g["x"].transpose(2, 0, 1), "da0": g["h0"].T, **_lstm_grads(g)}
+    return {"dx": g["x"].transpose(2, 0, 1), "da0": g["h0"].T, **lstm_grads(g)}

@@ -17,13 +17,29 @@ import pytest
 import assignments
 from assignments.dic_sprint22 import mistakes as sprint22_mistakes
 from assignments.lstm import mistakes as lstm_mistakes
+from assignments.cs231n_a3_rnn import mistakes as cs231n_mistakes
+from assignments.dlai_c5w1 import mistakes as dlai_mistakes
+from checks.function_cases import explicit_cases
+from checks.function_checks import script_for
+from checks.function_contract import FunctionContract
 from checks.layer import FLOAT64_TOL, LAST, SEQUENCE
 from checks.session import Call, Done, Get, New, Set
 from grading.diagnose import LocalSession
 from reference import stacked
 
-LIBRARIES = [(name, library) for name in assignments.names() for library in assignments.get(name).mistakes]
+
+def _libraries(of_functions: bool) -> list:
+    found = []
+    for name in assignments.names():
+        spec = assignments.get(name)
+        courses = {c.library for c in spec.contracts if isinstance(c, FunctionContract)}
+        found += [(name, library) for library in spec.mistakes if (library.cls in courses) == of_functions]
+    return found
+
+
+LIBRARIES = _libraries(of_functions=False)
 IDS = [f"{name}-{library.cls}" for name, library in LIBRARIES]
+FUNCTION_LIBRARIES = _libraries(of_functions=True)
 SHAPES = [(2, 3, 2, 3), (3, 4, 5, 2), (1, 1, 1, 1), (2, 5, 3, 3)]
 
 
@@ -90,9 +106,36 @@ def test_a_mistake_left_out_of_a_style_is_correct_code_in_that_style(name, libra
                 assert alike(answers(library, (mistake.name,), style, contract), correct), mistake.name
 
 
+def function_answers(name, library, names) -> list:
+    """Every array a course's functions answer with, on each function's explicit cases, through the scripts its checks
+    send (a backward after its own forward), or the (type, message) of what they raised."""
+    session = LocalSession(library.build(*names))
+    flat = []
+    for contract in assignments.get(name).contracts:
+        for case in explicit_cases(contract, seed=0):
+            for reply in session.run(script_for(contract)(case)):
+                if not isinstance(reply, Done):
+                    flat.append((reply.type, reply.message))
+                    continue
+                flat += [v.array for v in (reply.value, *reply.values.values()) if v.array is not None]
+    return flat
+
+
+@pytest.mark.parametrize(("name", "library"), FUNCTION_LIBRARIES, ids=[name for name, _ in FUNCTION_LIBRARIES])
+def test_no_two_known_mistakes_of_a_course_of_functions_nor_a_pair_nor_correct_code_answer_alike(name, library):
+    candidates = [()] + [tuple(m.name for m in c) for c in library.singles(SEQUENCE) + library.pairs(SEQUENCE)]
+    found = {c: function_answers(name, library, c) for c in candidates}
+    assert [(a, b) for a, b in itertools.combinations(candidates, 2) if alike(found[a], found[b])] == []
+
+
 @pytest.mark.parametrize(
     ("name", "module_names"),
-    [("dic-sprint22", sprint22_mistakes.MISTAKES), ("lstm", lstm_mistakes.LSTM_MISTAKES + lstm_mistakes.GRU_MISTAKES)],
+    [
+        ("dic-sprint22", sprint22_mistakes.MISTAKES),
+        ("lstm", lstm_mistakes.LSTM_MISTAKES + lstm_mistakes.GRU_MISTAKES),
+        ("cs231n-a3-rnn", cs231n_mistakes.MISTAKES),
+        ("dlai-c5w1", dlai_mistakes.MISTAKES),
+    ],
 )
 def test_the_catalogue_explains_exactly_the_mistakes_the_code_can_switch_on(name, module_names):
     catalogued = [m.name for library in assignments.get(name).mistakes for m in library.mistakes]

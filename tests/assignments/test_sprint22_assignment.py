@@ -43,6 +43,6 @@ def test_an_unknown_assignment_names_the_known_ones():
     try:
         assignments.get("sprint99")
     except ValueError as error:
-        assert str(error) == "unknown assignment 'sprint99'; known: dic-sprint22, lstm"
+        assert str(error) == "unknown assignment 'sprint99'; known: cs231n-a3-rnn, dic-sprint22, dlai-c5w1, lstm"
     else:
         raise AssertionError("an unknown assignment was accepted")

@@ -48,7 +48,7 @@ def test_a_broken_function_and_a_python_2_print_skip_only_their_own_lines():
     code = "def ok():\n    return 1\n\ndef half(x):\n    for t in xrange(3)\n        pass\n\nprint 'hi'\n\nLAST = ok()\n"
     namespace, failures = run(code)
     assert namespace["LAST"] == 1 and "half" not in namespace
-    assert [(type(e), e.lineno, e.first, e.last) for e in failures] == [(BrokenPart, 5, 4, 7), (BrokenPart, 8, 8, 9)]
+    assert [(type(e), e.lineno, e.first, e.last, e.defines) for e in failures] == [(BrokenPart, 5, 4, 7, "half"), (BrokenPart, 8, 8, 9, "")]
 
 
 def test_future_imports_carry_over_to_later_statements_whole_or_in_parts():
@@ -63,6 +63,6 @@ def test_the_report_names_the_broken_lines_and_grades_the_rest(tmp_path):
     (tmp_path / "partly_broken.py").write_text("def helper(x)\n    return x\n\n" + solution)
     report = api.check(tmp_path / "partly_broken.py")
     assert report.assignment == "dic-sprint22" and report.score == 83
-    assert "partly_broken.py has a syntax error at line 1: expected ':'; lines 1-3 were skipped and the rest of the file ran" in (
+    assert "partly_broken.py has a syntax error at line 1: expected ':'; helper (lines 1-3) was skipped and the rest of the file ran" in (
         report.warnings
     )

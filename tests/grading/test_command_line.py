@@ -33,15 +33,27 @@ def test_check_exits_0_only_when_everything_passes():
     assert bad.returncode == 1 and "problem3 · backward_dB" in bad.stdout and "hint:" in bad.stdout
 
 
-def test_list_names_the_assignment_and_its_problems():
+def test_list_names_every_assignment_and_its_problems():
     done = run("list")
-    assert done.returncode == 0 and done.stdout.startswith("dic-sprint22") and "problem1 50" in done.stdout
+    names = [line.split()[0] for line in done.stdout.splitlines() if not line.startswith(" ")]
+    assert done.returncode == 0 and names == ["cs231n-a3-rnn", "dic-sprint22", "dlai-c5w1", "lstm"]
+    assert "problem1 50" in done.stdout and "rnn_step_forward 10" in done.stdout and "lstm_backward 14 bonus" in done.stdout
+
+
+def test_check_chooses_a_course_of_functions_by_the_functions_a_file_defines():
+    cs231n = run("check", ROOT / "tests" / "fixtures" / "cs231n" / "ok_rnn_layers.py")
+    dlai = run("check", ROOT / "tests" / "fixtures" / "dlai" / "ok_step_by_step.ipynb")
+    assert cs231n.returncode == 0 and "graded as cs231n-a3-rnn, the assignment whose functions ok_rnn_layers.py defines" in cs231n.stdout
+    assert "graded as dlai-c5w1, the assignment whose functions ok_step_by_step.ipynb defines" in dlai.stdout
 
 
 def test_usage_errors_are_one_clear_line_and_exit_2(tmp_path):
     cases = [
         (("grade", tmp_path / "nope.py", "--out", tmp_path), "no such file or folder"),
-        (("check", FIXTURES / "ok_every_step.py", "--assignment", "sprint99"), "unknown assignment 'sprint99'; known: dic-sprint22"),
+        (
+            ("check", FIXTURES / "ok_every_step.py", "--assignment", "sprint99"),
+            "unknown assignment 'sprint99'; known: cs231n-a3-rnn, dic-sprint22, dlai-c5w1, lstm",
+        ),
         (("grade", FIXTURES / "ok_every_step.py", "--out", tmp_path, "--max-examples", "0"), "0 is below 1"),
         (("grade", FIXTURES / "ok_every_step.py", "--out", tmp_path, "--timeout", "-1"), "-1 seconds is not above 0"),
         (("grade", FIXTURES / "ok_every_step.py"), "the following arguments are required: --out"),
