@@ -82,12 +82,24 @@ def forward_function_checks(
 
 
 def backward_function_checks(
-    contract: FunctionContract, *, each_gradient: float, keeps_upstream: float, own_forward: float, torch: float = 0
+    contract: FunctionContract,
+    *,
+    each_gradient: float,
+    keeps_upstream: float,
+    own_forward: float,
+    torch: float = 0,
+    together: tuple[tuple[str, ...], ...] = (),
 ) -> tuple[CheckSpec, ...]:
     """The checks of a course's backward function: each gradient it returns, its upstream left alone, the derivative of
-    the student's own forward, and torch autograd's gradients (0 where torch has none of it)."""
+    the student's own forward, and torch autograd's gradients (0 where torch has none of it).
+
+    ``together``: gradients checked as one ("dWf", "dbf": a gate's weight and bias, which its one gate gradient makes),
+    named by their names joined with "_"."""
     needs = (contract.forward.name, contract.name)
-    found = [CheckSpec(r.name, each_gradient, function_checks.gradient(r.name), needs=needs) for r in contract.outputs]
+    grouped = {name for group in together for name in group}
+    groups = [*together, *((r.name,) for r in contract.outputs if r.name not in grouped)]
+    groups.sort(key=lambda g: [r.name for r in contract.outputs].index(g[0]))
+    found = [CheckSpec("_".join(g), each_gradient, function_checks.gradient(*g), needs=needs) for g in groups]
     found += [
         CheckSpec("keeps_upstream", keeps_upstream, function_checks.keeps_inputs, needs=needs),
         CheckSpec(f"matches_own_{contract.forward.name}", own_forward, function_checks.own_forward, needs=needs),

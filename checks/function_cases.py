@@ -32,11 +32,17 @@ def _draw_value(draw, arg: Arg, dims: dict[str, int]) -> Any:
     return draw_grid(draw, shape, 1.0)
 
 
+def upstream_args(contract: FunctionContract) -> tuple[Arg, ...]:
+    """The gradient of every output of the contract's forward ("dnext_h", shaped as next_h): what its backward may take."""
+    forward = contract.forward or contract
+    return tuple(Arg("d" + out.name, out.shape) for out in forward.outputs)
+
+
 @st.composite
 def _cases(draw, contract: FunctionContract) -> FunctionCase:
     dims = draw(_DIMS)
     inputs = {arg.name: _draw_value(draw, arg, dims) for arg in contract.inputs}
-    upstream = {arg.name: draw_grid(draw, shape_of(arg.shape, dims), 1.0) for arg in contract.upstream}
+    upstream = {arg.name: draw_grid(draw, shape_of(arg.shape, dims), 1.0) for arg in upstream_args(contract)}
     return function_case(dims, inputs, upstream)
 
 
@@ -44,11 +50,12 @@ _STRATEGIES: dict[tuple[str, str], st.SearchStrategy[FunctionCase]] = {}
 
 
 def cases(contract: FunctionContract) -> st.SearchStrategy[FunctionCase]:
-    """Cases for ``contract``: its forward's arguments, and the gradients a backward takes. One strategy per function,
-    so that a problem's checks sweep the same cases together."""
-    key = (contract.library, contract.name)
+    """Cases for ``contract``: its forward's arguments and the gradient of each of the forward's outputs. One strategy
+    per forward, shared by its backward, so that both problems sweep the same cases, drawn once."""
+    forward = contract.forward or contract
+    key = (forward.library, forward.name)
     if key not in _STRATEGIES:
-        _STRATEGIES[key] = _cases(contract)
+        _STRATEGIES[key] = _cases(forward)
     return _STRATEGIES[key]
 
 
@@ -67,7 +74,7 @@ def explicit_cases(contract: FunctionContract, *, seed: int) -> list[FunctionCas
     for number, dims in enumerate(EXPLICIT_DIMS):
         rng = np.random.default_rng([seed, number])
         inputs = {arg.name: _random(arg, dims, rng) for arg in contract.inputs}
-        upstream = {arg.name: rng.uniform(-1, 1, shape_of(arg.shape, dims)) for arg in contract.upstream}
+        upstream = {arg.name: rng.uniform(-1, 1, shape_of(arg.shape, dims)) for arg in upstream_args(contract)}
         found.append(function_case(dims, inputs, upstream))
     return found
 

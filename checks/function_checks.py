@@ -202,7 +202,7 @@ def _property(ctx: FunctionContext, body, *, script=None) -> Property:
         describe=lambda case: function_cases.describe(contract, case),
         size=function_cases.size,
         transcript=transcript,
-        cases=("function", contract.library, contract.name),
+        cases=("function", contract.library, (contract.forward or contract).name),
         plan=None if script is None else lambda case: (ctx.session, script(case)),
     )
 
@@ -256,20 +256,24 @@ def values(ctx: FunctionContext) -> Property:
     return _property(ctx, body, script=script_for(ctx.contract))
 
 
-def gradient(name: str):
-    """A backward's gradient ``name`` equals the reference's for the case's upstream gradients."""
+def gradient(*names: str):
+    """A backward's gradients ``names`` (one, or a gate's weight and bias) equal the reference's for the case's upstream
+    gradients."""
 
     def check(ctx: FunctionContext) -> Property:
         def body(case):
             done = run(ctx, backward_script(ctx.contract, case), case)
             values, warnings = answers(ctx.contract, done["backward"], case)
-            array, more = received(ctx.contract, name, values[name], case)
-            _compare(ctx.contract, name, _expected(ctx.contract, case)[name], array, values[name], case, name)
-            return warnings + more
+            want = _expected(ctx.contract, case)
+            for name in names:
+                array, more = received(ctx.contract, name, values[name], case)
+                _compare(ctx.contract, name, want[name], array, values[name], case, name)
+                warnings += more
+            return warnings
 
         return _property(ctx, body, script=lambda case: backward_script(ctx.contract, case))
 
-    check.__name__ = f"gradient_{name}"
+    check.__name__ = f"gradient_{'_'.join(names)}"
     return check
 
 

@@ -23,6 +23,8 @@ RNN_PARAMETERS = "parameters: {Wax: H D, Waa: H H, Wya: Y H, ba: H 1, by: Y 1}"
 LSTM_PARAMETERS = "parameters: {Wf: H H+D, bf: H 1, Wi: H H+D, bi: H 1, Wc: H H+D, bc: H 1, Wo: H H+D, bo: H 1, Wy: Y H, by: Y 1}"
 ALIASES = {"dxt": ("dx",), "dx": ("dxt",), "da0": ("da_prev",), "da_prev": ("da0",)}
 """Key names the course's versions use for the same gradient."""
+GATES = (("dWf", "dbf"), ("dWi", "dbi"), ("dWc", "dbc"), ("dWo", "dbo"))
+"""Each gate's weight and bias gradients, checked as one: both come from that gate's one gradient."""
 SOFTMAX = "yt_pred = softmax(Wya·a_next + by), the softmax over the outputs, axis 0 (each column, one example, sums to 1)."
 CONCAT = "concat = [a_prev; xt]: a_prev's n_a rows above xt's n_x rows, so that W·concat = W[:, :n_a]·a_prev + W[:, n_a:]·xt."
 
@@ -193,14 +195,14 @@ ASSIGNMENT = Assignment(
             "lstm_cell_backward",
             "LSTM cell: backward",
             LSTM_CELL_BACK,
-            backward_function_checks(LSTM_CELL_BACK, each_gradient=1, keeps_upstream=1, own_forward=2, torch=1),
+            backward_function_checks(LSTM_CELL_BACK, each_gradient=1, keeps_upstream=1, own_forward=2, torch=1, together=GATES),
             bonus=True,
         ),
         Problem(
             "lstm_backward",
             "LSTM: backward",
             LSTM_BACK,
-            backward_function_checks(LSTM_BACK, each_gradient=1, keeps_upstream=1, own_forward=2, torch=1),
+            backward_function_checks(LSTM_BACK, each_gradient=1, keeps_upstream=1, own_forward=2, torch=1, together=GATES),
             bonus=True,
         ),
     ),

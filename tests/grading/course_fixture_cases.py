@@ -22,8 +22,9 @@ ALL = "*"
 LSTM_GATE = {"values", "matches_torch"}
 GRADS_CS = {"dx", "dh0", "dWx", "dWh", "db", "matches_torch"}
 STEP_GRADS_CS = {"dx", "dprev_h", "dWx", "dWh", "db", "matches_torch"}
-LSTM_CELL_GRADS = {"dxt", "da_prev", "dc_prev", "dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo", "matches_torch"}
-LSTM_GRADS = {"dx", "da0", "dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo", "matches_torch"}
+GATE_GRADS = {"dWf_dbf", "dWi_dbi", "dWc_dbc", "dWo_dbo"}  # each gate's weight and bias, checked as one
+LSTM_CELL_GRADS = {"dxt", "da_prev", "dc_prev", *GATE_GRADS, "matches_torch"}
+LSTM_GRADS = {"dx", "da0", *GATE_GRADS, "matches_torch"}
 RNN_GRADS = {"dx", "da0", "dWax", "dWaa", "dba", "matches_torch"}
 
 CS231N = {
