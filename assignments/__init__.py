@@ -66,13 +66,13 @@ def choose(classes: set[str], where: str) -> tuple[str, str]:
     """
     found = matching(classes)
     if len(found) == 1:
-        graded = get(found[0]).graded_names
-        shown = ", ".join(sorted(c for c in graded if c in classes))
+        spec = get(found[0])
+        shown = ", ".join(sorted(c for c in spec.identified_by or spec.graded_names if c in classes))
         what = "functions" if get(found[0]).identified_by else "classes"
         return found[0], f"graded as {found[0]}, the assignment whose {what} {where} defines ({shown}); pass --assignment to choose another"
     needs = "; ".join(f"{name} grades {', '.join(identifying(name))}" for name in names())
     if found:
-        raise ValueError(f"{where} defines the classes of {' and of '.join(found)} ({needs}); pass --assignment to say which to grade")
+        raise ValueError(f"{where} defines what {' and '.join(found)} grade ({needs}); pass --assignment to say which to grade")
     if classes:
         shown = ", ".join(sorted(classes)[:8])
         return (

@@ -1,11 +1,11 @@
-"""How long a student's check and an instructor's grade take, cold, on the bundled Sprint 22 solution.
+"""How long a student's check and an instructor's grade take, cold, on each assignment's bundled solution.
 
-    python benchmarks/grading_speed.py [--repeats 5]
+    python benchmarks/grading_speed.py [--repeats 5] [--assignment NAME ...]
 
 Each run is a fresh `python grader.py ...` process, as a student or CI would
 start it; the median of the repeats is reported against the targets
 (check <= 2 s; grade with 100 examples per property, torch parity included,
-<= 5 s). Then one grading is timed stage by stage in this process.
+<= 5 s). Then one Sprint 22 grading is timed stage by stage in this process.
 torch imports in a process of its own while the other checks run
 (``grading.torch_oracle``), so its seconds overlap the grading's.
 """
@@ -75,20 +75,28 @@ def stages() -> list[tuple[str, float]]:
     return found
 
 
+def solution(assignment: str) -> Path:
+    return ROOT / "assignments" / assignment.replace("-", "_") / "solution.py"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--assignment", action="append", help="an assignment to time (default: every one)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as out:
-        results = {
-            "check": cold(["check", str(SOLUTION)], args.repeats),
-            "grade": cold(["grade", str(SOLUTION), "--out", out], args.repeats),
-        }
+    sys.path.insert(0, str(ROOT))
+    import assignments  # noqa: PLC0415 - after the path is set
+
     print(f"cold runs, median of {args.repeats}")
-    print("| command | seconds | target |")
-    print("|---|---:|---:|")
-    for name, seconds in results.items():
-        print(f"| {name} | {seconds:.2f} | <= {TARGETS[name]:g} |")
+    print("| assignment | checks | command | seconds | target |")
+    print("|---|---:|---|---:|---:|")
+    for name in args.assignment or assignments.names():
+        checks = sum(len(p.checks) for p in assignments.get(name).problems)
+        with tempfile.TemporaryDirectory() as out:
+            for command in ("check", "grade"):
+                extra = ["--out", out] if command == "grade" else []
+                seconds = cold([command, str(solution(name)), "--assignment", name, *extra], args.repeats)
+                print(f"| {name} | {checks} | {command} | {seconds:.2f} | <= {TARGETS[command]:g} |")
     print()
     print("one grade, stage by stage (in-process)")
     print("| stage | seconds |")

@@ -8,6 +8,7 @@ so their parity tests the states a prediction is made from. Its LSTM returns the
 c comes from running torch one step at a time.
 
 Each answer is ``answer(case, run) -> {output name: array}``, ``run`` being ``checks.torch_parity.run`` or the oracle's.
+torch runs forward and backward together, once per case for a forward's problem and its backward's.
 """
 
 from __future__ import annotations
@@ -17,11 +18,18 @@ from collections.abc import Callable
 import numpy as np
 
 from checks.function_contract import FunctionCase
+from checks.memo import remembered
 from reference import cs231n, dlai
 
 Answer = Callable[[FunctionCase, Callable], dict]
 LAST_C = "c[:, :, -1]"
 """The name of the one part of an output torch answers: deeplearning.ai's lstm_forward's last cell state."""
+
+
+def _once(case: FunctionCase, layer: tuple, run: Callable):
+    """torch's forward and backward of a case, run once for a forward's problem and its backward's, which share
+    their cases (``checks.function_cases``)."""
+    return remembered(case.key, ("torch run", *layer), run)
 
 
 def _same(a) -> np.ndarray:
@@ -38,14 +46,14 @@ def cs231n_answer(kind: str, *, step: bool, backward: bool) -> Answer:
         h0 = (i["prev_h"] if step else i["h0"])[None]
         c0 = i["prev_c"][None] if step and kind == "lstm" else None
         cells = [{"Wx": order(i["Wx"]), "Wh": order(i["Wh"]), "b": order(i["b"])}]
+        dout = u["dnext_h"][:, None] if step else u["dh"]
+        dc_n = u["dnext_c"][None] if step and kind == "lstm" else None
+        got = _once(case, ("cs231n", kind, step), lambda: run(x, cells, kind=kind, dout=dout, h0=h0, c0=c0, dc_n=dc_n))
         if not backward:
-            got = run(x, cells, kind=kind, dout=None, h0=h0, c0=c0)
             if not step:
                 return {"h": got.out}
             return {"next_h": got.out[:, 0], **({"next_c": got.c_n[0]} if kind == "lstm" else {})}
-        dout = u["dnext_h"][:, None] if step else u["dh"]
-        dc_n = u["dnext_c"][None] if step and kind == "lstm" else None
-        g = run(x, cells, kind=kind, dout=dout, h0=h0, c0=c0, dc_n=dc_n).grads
+        g = got.grads
         w = g["cells"][0]
         found = {"dx": g["x"][:, 0] if step else g["x"], "dprev_h" if step else "dh0": g["h0"][0]}
         if step and kind == "lstm":
@@ -69,9 +77,9 @@ def dlai_answer(kind: str, *, step: bool, backward: bool) -> Answer:
         h0 = (i["a_prev"] if step else i["a0"]).T[None]
         c0 = i["c_prev"].T[None] if step and not rnn else None
         cells = _dlai_cells(kind, p, h0.shape[-1])
+        got = _once(case, ("dlai", kind, step), lambda: run(x, cells, kind=kind, **_dlai_upstream(rnn, step, u), h0=h0, c0=c0))
         if backward:
-            return _dlai_gradients(kind, step, run(x, cells, kind=kind, **_dlai_upstream(rnn, step, u), h0=h0, c0=c0).grads)
-        got = run(x, cells, kind=kind, dout=None, h0=h0, c0=c0)
+            return _dlai_gradients(kind, step, got.grads)
         hs = got.out  # (m, T, n_a)
         y = dlai.output_layer(hs, p["Wya"] if rnn else p["Wy"], p["by"])
         if step:

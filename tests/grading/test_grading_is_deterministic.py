@@ -44,3 +44,22 @@ def test_a_submission_graded_after_a_classmate_with_the_same_bug_gets_the_report
     api.grade(classmate, out=tmp_path / "classmate", max_examples=30)
     after = api.grade(BUGGY, out=tmp_path / "after", max_examples=30).to_dict()
     assert (after["score"], after["problems"]) == (alone["score"], alone["problems"])
+
+
+def test_a_course_of_functions_gets_the_same_report_and_counterexamples_in_two_processes(tmp_path):
+    buggy = ROOT / "tests" / "fixtures" / "cs231n" / "bug_gate_order_ifgo.py"
+    reports = []
+    for name in ("x", "y"):
+        out = tmp_path / name
+        subprocess.run(
+            [sys.executable, "grader.py", "grade", buggy, "--out", out, "--max-examples", "15", "--assignment", "cs231n-a3-rnn"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        report = json.loads((out / "report.json").read_text())
+        del report["seconds"]
+        reports.append(report)
+    assert reports[0] == reports[1]
+    found = [c["counterexample"] for p in reports[0]["problems"] for c in p["checks"] if c.get("counterexample")]
+    assert found and all("Wx (D=" in text for text in found)
