@@ -220,13 +220,17 @@ class Worker:
         that it reads as globals: a function that works only with those fails elsewhere, and the report says why."""
         found = {}
         for name, value in list(self.namespace.items()):
-            if len(found) >= MAX_CLASSES or not (isinstance(name, str) and len(name) <= MAX_NAME and isinstance(value, types.FunctionType)):
+            if len(found) >= MAX_CLASSES:
+                break
+            if not (isinstance(name, str) and len(name) <= MAX_NAME and isinstance(value, types.FunctionType)):
                 continue
             if getattr(value, "__module__", "") != "submission":
                 continue
             reads = getattr(value.__code__, "co_names", ())
             data = (np.ndarray, dict, list, tuple, int, float)
-            found[name] = [n for n in reads if isinstance(self.namespace.get(n), data) and not n.startswith("__")][:20]
+            found[name] = [n for n in reads if len(n) <= MAX_NAME and not n.startswith("__") and isinstance(self.namespace.get(n), data)][
+                :20
+            ]
         return found
 
     def discover(self, contract: dict, probes: list[dict]) -> dict:

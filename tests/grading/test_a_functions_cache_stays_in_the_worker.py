@@ -28,6 +28,12 @@ def gradients(dout, cache):
 
 def none_yet(x, W):
     pass
+
+def many_keys(dout, cache):
+    return {f"d{k}": np.zeros(1) for k in range(100000)}
+
+def huge(x, W):
+    return np.zeros(10_000_000), None
 """
 
 
@@ -87,3 +93,14 @@ def test_a_reply_with_values_an_apply_did_not_ask_for_is_malformed():
         replies_from_wire([{"value": {"type": "tuple"}, "values": {"0": {"type": "x"}, "1": {"type": "y"}}}], [op])
     with pytest.raises(MalformedReply):
         replies_from_wire([{"value": {"type": "tuple"}, "values": {}, "echoed": [{"type": "x"}]}], [op])
+
+
+def test_a_dict_of_a_hundred_thousand_keys_comes_back_capped(session):
+    ops = [Apply("step_forward", (X, W), "tuple", (0,), keep="f"), Apply("many_keys", (np.zeros((2, 2)), Kept("f", 1)), "dict")]
+    _, back = session.run(ops)
+    assert isinstance(back, Done) and len(back.values) == 24
+
+
+def test_an_output_far_larger_than_the_inputs_is_described_not_sent(session):
+    (reply,) = session.run([Apply("huge", (X, W), "tuple", (0,))])
+    assert reply.values["0"].array is None and reply.values["0"].size == 10_000_000
