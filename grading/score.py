@@ -111,7 +111,7 @@ class _Grading:
         self.styles: dict[str, probe.Probe] = {}  # class -> what probing its forward told
         self.unrunnable: dict[str, Outcome] = {}  # problem id -> why it cannot run at all
         self.out_of_time: dict[str, str] = {}  # problem id -> what was running when its time ran out
-        self.shrunk: dict[str, list] = {}  # problem id -> the cases shrunk for its failures so far
+        self.shrunk: dict[str, list] = {}  # problem id (a course's forward) -> the cases shrunk for its failures so far
         self.globals_read: dict[str, tuple[str, ...]] = {}  # function -> the notebook's data it reads as globals
         # torch imports in a process of its own meanwhile, when this process has not imported it already.
         self.torch = torch_oracle.oracle() if use_torch and any(c.torch for p in assignment.problems for c in p.checks) else None
@@ -418,7 +418,7 @@ class _Grading:
         while properties and problem.id not in self.out_of_time and len(crashes) < MAX_CRASHES:
             try:
                 # A case shrunk for a failure in the first round is tried first for the torch round's checks too.
-                outcomes.update(run_properties(properties, self.runs, self.shrunk.setdefault(problem.id, [])))
+                outcomes.update(run_properties(properties, self.runs, self.shrunk.setdefault(_shrunk_key(problem), [])))
                 properties = {}
             except Lost as lost:
                 if self._run_again(problem, lost.name, lost.lost, again):
@@ -460,6 +460,15 @@ class _Grading:
             counterexample=case,
             hint="The submission crashed the Python process; run this input by hand.",
         )
+
+
+def _shrunk_key(problem: Problem) -> str:
+    """Whose shrunk cases a problem's failures try first: its own; a course's backward shares its forward's cases, and
+    with them the cases shrunk for the forward's failures (one mistake usually fails both on the same small case)."""
+    contract = problem.contract
+    if isinstance(contract, FunctionContract):
+        return f"{contract.library}:{(contract.forward or contract).name}"
+    return problem.id
 
 
 def _keep(made: Outcome | Property, name: str, properties: dict[str, Property], outcomes: dict[str, Outcome]) -> None:

@@ -131,7 +131,7 @@ def test_a_case_shrunk_for_one_failing_check_serves_the_next_check_it_also_fails
 
     searches = []
     search = checks.property._run_property
-    monkeypatch.setattr(checks.property, "_run_property", lambda prop, runs: searches.append(prop) or search(prop, runs))
+    monkeypatch.setattr(checks.property, "_run_property", lambda prop, runs, *budget: searches.append(prop) or search(prop, runs, *budget))
 
     def failing_above(limit):
         def body(n):
@@ -145,3 +145,19 @@ def test_a_case_shrunk_for_one_failing_check_serves_the_next_check_it_also_fails
     # "second" also fails on first's smallest case, 10, so it is reported with it and never searched for alone.
     assert outcomes["first"].counterexample == outcomes["second"].counterexample == "10"
     assert outcomes["second"].message == "10 >= 5" and searches == [first]
+
+
+def test_a_later_check_the_first_ones_smallest_case_does_not_fail_searches_with_the_smaller_budget(monkeypatch):
+    import checks.property
+
+    budgets = []
+    search = checks.property._run_property
+    monkeypatch.setattr(
+        checks.property, "_run_property", lambda prop, runs, budget=None: budgets.append(budget) or search(prop, runs, budget)
+    )
+    even = Property(NUMBERS, lambda n: None if n < 10 or n % 2 else (_ for _ in ()).throw(CheckFailed("even", case=n)), size=lambda n: n)
+    odd = Property(NUMBERS, lambda n: None if n < 10 or not n % 2 else (_ for _ in ()).throw(CheckFailed("odd", case=n)), size=lambda n: n)
+    outcomes = run_properties({"even": even, "odd": odd}, Runs(max_examples=100))
+    # odd does not fail on even's smallest case (10): it searches alone, with the later checks' budget.
+    assert budgets == [None, checks.property.LATER_SHRINK_CALLS]
+    assert outcomes["even"].counterexample == "10" and int(outcomes["odd"].counterexample) % 2 == 1
