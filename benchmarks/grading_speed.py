@@ -79,6 +79,15 @@ def solution(assignment: str) -> Path:
     return ROOT / "assignments" / assignment.replace("-", "_") / "solution.py"
 
 
+FAILING = {
+    "cs231n-a3-rnn": "cs231n/bug_gate_order_ifgo.py",
+    "dic-sprint22": "dic_sprint22/bug_no_dh_carry.py",
+    "dlai-c5w1": "dlai/bug_concat_x_first.py",
+    "lstm": "lstm/bug_gate_order_ifog.py",
+}
+"""A submission with one known mistake per assignment: its failures are shrunk and diagnosed, which a solution's are not."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -88,15 +97,16 @@ def main() -> None:
     import assignments  # noqa: PLC0415 - after the path is set
 
     print(f"cold runs, median of {args.repeats}")
-    print("| assignment | checks | command | seconds | target |")
-    print("|---|---:|---|---:|---:|")
+    print("| assignment | checks | submission | command | seconds | target |")
+    print("|---|---:|---|---|---:|---:|")
     for name in args.assignment or assignments.names():
         checks = sum(len(p.checks) for p in assignments.get(name).problems)
-        with tempfile.TemporaryDirectory() as out:
-            for command in ("check", "grade"):
-                extra = ["--out", out] if command == "grade" else []
-                seconds = cold([command, str(solution(name)), "--assignment", name, *extra], args.repeats)
-                print(f"| {name} | {checks} | {command} | {seconds:.2f} | <= {TARGETS[command]:g} |")
+        for submission in (solution(name), ROOT / "tests" / "fixtures" / FAILING[name]):
+            with tempfile.TemporaryDirectory() as out:
+                for command in ("check", "grade"):
+                    extra = ["--out", out] if command == "grade" else []
+                    seconds = cold([command, str(submission), "--assignment", name, *extra], args.repeats)
+                    print(f"| {name} | {checks} | {submission.name} | {command} | {seconds:.2f} | <= {TARGETS[command]:g} |")
     print()
     print("one grade, stage by stage (in-process)")
     print("| stage | seconds |")

@@ -40,9 +40,9 @@ def _draw_value(draw, arg: Arg, dims: dict[str, int]) -> Any:
 
 
 def upstream_args(contract: FunctionContract) -> tuple[Arg, ...]:
-    """The gradient of every output of the contract's forward ("dnext_h", shaped as next_h): what its backward may take."""
+    """The gradient of each output of the contract's forward that its backward takes ("dnext_h", shaped as next_h)."""
     forward = contract.forward or contract
-    return tuple(Arg("d" + out.name, out.shape) for out in forward.outputs)
+    return tuple(Arg("d" + out.name, out.shape) for out in forward.outputs if out.name in (forward.differentiated or (out.name,)))
 
 
 @st.composite

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -108,24 +109,26 @@ class FunctionContract:
     hints: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     torch: Callable | None = None
     loop: Loop | None = None
+    differentiated: tuple[str, ...] = ()
+    """A forward's outputs whose gradients its backward takes (none named: every output); only those are drawn."""
 
     @property
     def cls(self) -> str:
         """The name a grading keys what it learns of a graded unit by (a class's name, or here the function's)."""
         return self.name
 
-    @property
+    @cached_property
     def inputs(self) -> tuple[Arg, ...]:
         """The arguments a case draws: the forward's (a backward's own are its upstream and the cache)."""
         source = self.forward or self
         return tuple(a for a in source.args if not a.opaque)
 
-    @property
+    @cached_property
     def outputs(self) -> tuple[Arg, ...]:
         """What the grader reads of the answer: every return but the cache."""
         return tuple(r for r in self.returns if not r.opaque)
 
-    @property
+    @cached_property
     def upstream(self) -> tuple[Arg, ...]:
         """A backward's gradient arguments, each shaped as the forward output it is the gradient of."""
         if self.forward is None:
@@ -133,7 +136,7 @@ class FunctionContract:
         made = {r.name: r for r in self.forward.returns}
         return tuple(Arg(a.name, made[a.name[1:]].shape) for a in self.args if not a.opaque)
 
-    @property
+    @cached_property
     def cache_index(self) -> int:
         """Where the forward's tuple holds its cache."""
         return next(i for i, r in enumerate(self.returns) if r.opaque)
@@ -184,7 +187,7 @@ def backward_function(
 ) -> FunctionContract:
     """A backward's contract: its gradients' shapes are those of the forward's arguments they differentiate."""
     contract = FunctionContract(name, _parsed(args), (), reference, forward.library, forward=forward, **options)
-    made = {r.name for r in forward.returns}
+    made = forward.differentiated or tuple(r.name for r in forward.outputs)
     for arg in contract.args:
         if not arg.opaque and arg.name[1:] not in made:
             raise ValueError(f"{name}'s argument {arg.name} is the gradient of nothing {forward.name} returns ({', '.join(made)})")

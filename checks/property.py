@@ -148,7 +148,7 @@ def _evidence(prop: Property, case: Any) -> tuple:
 SHRINK_CALLS = 100
 """Cases tried after the first failure before the smallest failure so far is reported: a count, not a time, so that
 the counterexample is the same on every machine; a hundred is enough to bring a recurrent-layer bug down to one or two steps and units."""
-LATER_SHRINK_CALLS = 30
+LATER_SHRINK_CALLS = 20
 """The same for a check whose sweep already shrank a case for another check that this one does not fail on: the
 first check's smallest case is the one a student reads first, and a course of functions fails a dozen gradient checks
 of one mistake, each of whose searches would otherwise cost as much as the first."""

@@ -36,6 +36,7 @@ RNN_CELL = forward_function(
     library=LIBRARY,
     hints={"values": f"a_next = tanh(Waa·a_prev + Wax·xt + ba); {SOFTMAX}"},
     torch=dlai_answer("rnn", step=True, backward=False),
+    differentiated=("a_next",),  # the course's backward leaves the output layer out
 )
 RNN = forward_function(
     "rnn_forward",
@@ -45,6 +46,7 @@ RNN = forward_function(
     library=LIBRARY,
     hints={"values": "Start from a0 and call rnn_cell_forward on x[:, :, t] at each t, passing each a_next on as the next a_prev."},
     torch=dlai_answer("rnn", step=False, backward=False),
+    differentiated=("a",),
     loop=Loop(
         RNN_CELL,
         time={"xt": ("x", 2)},
@@ -62,6 +64,7 @@ LSTM_CELL = forward_function(
     library=LIBRARY,
     hints={"values": f"{CONCAT} c_next = ft*c_prev + it*cct with cct = tanh(Wc·concat + bc); a_next = ot*tanh(c_next)."},
     torch=dlai_answer("lstm", step=True, backward=False),
+    differentiated=("a_next", "c_next"),
 )
 LSTM = forward_function(
     "lstm_forward",
@@ -71,6 +74,7 @@ LSTM = forward_function(
     library=LIBRARY,
     hints={"values": "Start from a0 and a cell state of zeros; call lstm_cell_forward at each t, carrying a_next and c_next."},
     torch=dlai_answer("lstm", step=False, backward=False),
+    differentiated=("a",),
     loop=Loop(
         LSTM_CELL,
         time={"xt": ("x", 2)},
