@@ -81,6 +81,10 @@ def script_for(contract: FunctionContract) -> Callable[[FunctionCase], list]:
 HINTS = (
     (NotImplementedError.__name__, "This function is still the starter's placeholder: write it."),
     (
+        "where a tuple holding its cache was expected",
+        "A backward is graded on the cache its own forward returns: finish the forward first, returning its cache last.",
+    ),
+    (
         "is not defined",
         "Use only the function's arguments (and NumPy): a name defined elsewhere in the notebook is not there when it is graded.",
     ),
@@ -124,20 +128,24 @@ def answers(contract: FunctionContract, reply: Done, case: FunctionCase) -> tupl
         )
     if contract.returns_dict:
         if reply.value.type != "dict":
-            raise CheckFailed(f"{contract.name} returned a {reply.value.type}; expected a dict of {names}", case=case)
+            pairs = ", ".join(f'"{n}": {n}' for n in (r.name for r in contract.outputs))
+            raise CheckFailed(
+                f"{contract.name} returned a {reply.value.type}; expected a dict of {names}",
+                case=case,
+                hint=f"Return the gradients in a dict: return {{{pairs}}}.",
+            )
         return _keys(contract, reply.values, case)
     returns, _ = _returns(contract)
     if returns == "value":
         return {contract.returns[0].name: reply.value}, []
+    every = ", ".join(r.name for r in contract.returns)
+    hint = f"End {contract.name} with `return {every}`, in that order."
     if reply.value.type not in ("tuple", "list"):
-        every = ", ".join(r.name for r in contract.returns)
-        raise CheckFailed(f"{contract.name} returned a {reply.value.type}; expected a tuple ({every})", case=case)
+        raise CheckFailed(f"{contract.name} returned a {reply.value.type}; expected a tuple ({every})", case=case, hint=hint)
     found = {r.name: reply.values[str(i)] for i, r in enumerate(contract.returns) if not r.opaque}
     short = [name for name, value in found.items() if value.missing]
     if short:
-        raise CheckFailed(
-            f"{contract.name} returned too few values: no {short[0]}; expected ({', '.join(r.name for r in contract.returns)})", case=case
-        )
+        raise CheckFailed(f"{contract.name} returned too few values: no {short[0]}; expected ({every})", case=case, hint=hint)
     return found, []
 
 

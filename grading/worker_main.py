@@ -359,7 +359,8 @@ class Worker:
             if index is None:
                 return value
             if not isinstance(value, (tuple, list, dict)):
-                raise TypeError(f"{function} returned a {type(value).__name__}, where a tuple holding its cache was expected")
+                what = "None" if value is None else f"only a value of type {type(value).__name__[:100]}"
+                raise TypeError(f"{function} returned {what}, where a tuple holding its cache was expected")
             try:
                 return value[index]
             except (IndexError, KeyError):

@@ -77,7 +77,7 @@ def test_a_forward_that_returns_no_tuple_cannot_hand_over_a_cache_and_says_why(s
     ops = [Apply("only_output", (X, W), "tuple", (0,), keep="f"), Apply("step_backward", (np.zeros((2, 2)), Kept("f", 1)), "dict")]
     first, second = session.run(ops)
     assert first.value.type == "ndarray" and first.values["0"].type == "missing"
-    assert second.message == "only_output returned a ndarray, where a tuple holding its cache was expected"
+    assert second.message == "only_output returned only a value of type ndarray, where a tuple holding its cache was expected"
 
 
 def test_a_missing_function_and_a_none_are_told_apart(session):
