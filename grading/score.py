@@ -206,7 +206,7 @@ class _Grading:
     def _class_names(self) -> tuple[str, ...]:
         return tuple(c.cls for c in self.assignment.contracts)
 
-    def _why_not(self, contract: LayerContract, problem: Problem, loaded) -> Outcome | None:
+    def _why_not(self, contract: LayerContract | FunctionContract, problem: Problem, loaded) -> Outcome | None:
         """Why ``problem`` cannot run at all in the loaded submission, or None."""
         if isinstance(contract, FunctionContract):
             return _why_no_function(contract, problem, loaded)
@@ -348,7 +348,8 @@ class _Grading:
         """A failure of a function that reads the notebook's data as globals says so: graded, it is called with other
         arguments than the notebook's, which those globals do not follow."""
         names = [n for n in (contract.name, *((contract.forward.name,) if contract.forward else ())) if n in self.globals_read]
-        if outcome.status not in (FAILED, ERROR) or not names:
+        named = outcome.diagnosis is not None and outcome.diagnosis.match != "none"  # a known mistake explains it better
+        if outcome.status not in (FAILED, ERROR) or not names or named:
             return outcome
         reads = ", ".join(self.globals_read[names[0]])
         said = (
