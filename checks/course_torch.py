@@ -4,8 +4,8 @@
 The layouts are the reference's own (``reference.cs231n``, ``reference.dlai``): the gate order swap, the transposes,
 the split weights. A step function is the sequence of one step, from the given state. torch has no softmax output
 layer in its recurrent modules: deeplearning.ai's predictions are the reference's softmax of torch's hidden states,
-so their parity tests the states a prediction is made from. Its LSTM returns the last cell state only: every step's
-c comes from running torch one step at a time.
+so their parity tests the states a prediction is made from. Its LSTM returns the last cell state only: the parity of
+lstm_forward's c is that of its last step (``LAST_STEP``), every step's being the values check's.
 
 Each answer is ``answer(case, run) -> {output name: array}``, ``run`` being ``checks.torch_parity.run`` or the oracle's.
 torch runs forward and backward together, once per case for a forward's problem and its backward's.
@@ -22,8 +22,9 @@ from checks.memo import remembered
 from reference import cs231n, dlai
 
 Answer = Callable[[FunctionCase, Callable], dict]
-LAST_C = "c[:, :, -1]"
-"""The name of the one part of an output torch answers: deeplearning.ai's lstm_forward's last cell state."""
+LAST_STEP = "[..., -1]"
+"""An answer named ``name + LAST_STEP`` is only the last time step of output ``name`` (deeplearning.ai's lstm_forward's
+c: torch returns an LSTM's last cell state only)."""
 
 
 def _once(case: FunctionCase, layer: tuple, run: Callable):
@@ -87,7 +88,7 @@ def dlai_answer(kind: str, *, step: bool, backward: bool) -> Answer:
             return found if rnn else {**found, "c_next": got.c_n[0].T}
         if rnn:
             return {"a": hs.transpose(2, 0, 1), "y_pred": y.transpose(2, 0, 1)}
-        return {"a": hs.transpose(2, 0, 1), "y": y.transpose(2, 0, 1), LAST_C: got.c_n[0].T}
+        return {"a": hs.transpose(2, 0, 1), "y": y.transpose(2, 0, 1), "c" + LAST_STEP: got.c_n[0].T}
 
     return answer
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from checks.function_contract import LETTERS, Arg, FunctionCase, FunctionContract, function_case, shape_of
+from checks.function_contract import Arg, FunctionCase, FunctionContract, function_case, shape_of
 from checks.strategies import draw_grid
 
 RANGES = {"N": (1, 3), "T": (1, 4), "D": (1, 4), "H": (1, 4), "V": (1, 5), "Y": (1, 3)}
@@ -107,9 +107,7 @@ def _line(name: str, value, tokens: tuple[str, ...], dims: dict[str, int]) -> st
 def describe(contract: FunctionContract, case: FunctionCase) -> str:
     """A case printed compactly with the course's argument names and the letters of each shape."""
     dims = case.sizes
-    tokens = "".join(t for a in (*contract.inputs, *contract.upstream) for t in (*a.shape, *(t for _, k in a.keys for t in k)))
-    used = sorted(set(tokens) & set(LETTERS))
-    lines = [", ".join(f"{t}={dims[t]}" for t in used)]
+    lines = [", ".join(f"{t}={dims[t]}" for t in sorted(letters(contract)))]
     for arg in contract.inputs:
         if arg.is_dict:
             lines += [_line(f"{arg.name}[{key!r}]", case.inputs[arg.name][key], shape, dims) for key, shape in arg.keys]

@@ -18,9 +18,9 @@ import numpy as np
 from checks import function_cases, gradcheck
 from checks.backward import EPS, direction
 from checks.compare import compare
-from checks.course_torch import LAST_C
+from checks.course_torch import LAST_STEP
 from checks.function_contract import FunctionCase, FunctionContract, arguments, expected, shape_of
-from checks.layer import TorchRunner, numeric, tolerance
+from checks.layer import TorchRunner, numeric, run_torch, tolerance
 from checks.memo import remembered
 from checks.property import CheckFailed, Property, Runs
 from checks.session import Apply, Done, Kept, Raised, Recorder, Value, array_leaves, named
@@ -36,12 +36,7 @@ class FunctionContext:
     torch: TorchRunner | None = None
 
     def torch_run(self, *args, **options):
-        """``checks.torch_parity.run`` on the oracle given, or in this process (importing torch on first use)."""
-        if self.torch is not None:
-            return self.torch.run(*args, **options)
-        from checks import torch_parity  # noqa: PLC0415 - torch loads only when a parity check runs
-
-        return torch_parity.run(*args, **options)
+        return run_torch(self.torch, *args, **options)
 
 
 # -- scripts -----------------------------------------------------------------------------------------------------------
@@ -78,6 +73,7 @@ def script_for(contract: FunctionContract) -> Callable[[FunctionCase], list]:
 
 # -- replies -----------------------------------------------------------------------------------------------------------
 
+SHAPES_HINT = "Check the shapes of each product against the shapes listed in the function's docstring."
 HINTS = (
     (NotImplementedError.__name__, "This function is still the starter's placeholder: write it."),
     (
@@ -88,9 +84,7 @@ HINTS = (
         "is not defined",
         "Use only the function's arguments (and NumPy): a name defined elsewhere in the notebook is not there when it is graded.",
     ),
-    ("matmul", "Check the shapes of each product against the shapes listed in the function's docstring."),
-    ("shapes", "Check the shapes of each product against the shapes listed in the function's docstring."),
-    ("broadcast", "Check the shapes of each product against the shapes listed in the function's docstring."),
+    *((fragment, SHAPES_HINT) for fragment in ("matmul", "shapes", "broadcast")),
 )
 
 
@@ -427,10 +421,10 @@ def matches_torch(ctx: FunctionContext) -> Property:
         found, warnings = _outputs(ctx, case)
         want = _torch_expected(ctx, case)
         for name, (array, value) in found.items():
-            if name not in want and LAST_C in want and name == "c":  # torch gives an LSTM's last cell state only
-                _compare(contract, LAST_C, want[LAST_C], array[..., -1], value, case, "torch")
-                continue
-            _compare(contract, name, want[name], array, value, case, "torch")
+            if name in want:
+                _compare(contract, name, want[name], array, value, case, "torch")
+            else:  # torch answers only the last step of this output
+                _compare(contract, name + LAST_STEP, want[name + LAST_STEP], array[..., -1], value, case, "torch")
         return warnings
 
     return _property(ctx, body, script=script_for(contract))

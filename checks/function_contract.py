@@ -209,7 +209,7 @@ class FunctionCase(NamedTuple):
     dims: tuple[tuple[str, int], ...]
     inputs: dict[str, Any]
     upstream: dict[str, Array]
-    key: bytes = b""
+    key: bytes
 
     @property
     def sizes(self) -> dict[str, int]:

@@ -324,12 +324,16 @@ class Context:
             raise TypeError(f"Context needs a Recorder, not a {type(self.session).__name__}: pass Recorder(session)")
 
     def torch_run(self, *args, **options):
-        """``checks.torch_parity.run`` on the oracle given, or in this process (importing torch on first use)."""
-        if self.torch is not None:
-            return self.torch.run(*args, **options)
-        from checks import torch_parity  # noqa: PLC0415 - torch loads only when a parity check runs
+        return run_torch(self.torch, *args, **options)
 
-        return torch_parity.run(*args, **options)
+
+def run_torch(oracle: TorchRunner | None, *args, **options):
+    """``checks.torch_parity.run`` on ``oracle``, or in this process when there is none (importing torch on first use)."""
+    if oracle is not None:
+        return oracle.run(*args, **options)
+    from checks import torch_parity  # noqa: PLC0415 - torch loads only when a parity check runs
+
+    return torch_parity.run(*args, **options)
 
 
 def layer_property(ctx: Context, body, *, upstream: bool = False, untested=None, script=None) -> Property:

@@ -170,12 +170,13 @@ def _is_implemented(cls: ast.ClassDef) -> bool:
     return not methods or not all(_is_placeholder(m) for m in methods)
 
 
-def _class_nodes(path: Path) -> Iterator[ast.ClassDef]:
-    """Every class the file defines at any depth, by parsing it (nothing runs); a part that does not parse counts for
-    nothing, the others do, as when the worker runs them (``grading.source_units``)."""
+def _definitions(path: Path) -> Iterator[ast.ClassDef | ast.FunctionDef]:
+    """Every class the file defines at any depth, and every top-level function, by parsing it (nothing runs); a part
+    that does not parse counts for nothing, the others do, as when the worker runs them (``grading.source_units``)."""
     for code in _codes(path):
         for tree in _parsed_parts(code):
             yield from (node for node in ast.walk(tree) if isinstance(node, ast.ClassDef))
+            yield from (node for node in tree.body if isinstance(node, ast.FunctionDef))
 
 
 def _parsed_parts(code: str) -> Iterator[ast.Module]:
@@ -208,23 +209,14 @@ def _forward_like(path: Path) -> int:
     return count
 
 
-def _function_nodes(path: Path) -> Iterator[ast.FunctionDef]:
-    """Every top-level function the file (each part that parses) defines."""
-    for code in _codes(path):
-        for tree in _parsed_parts(code):
-            yield from (node for node in tree.body if isinstance(node, ast.FunctionDef))
-
-
 def _wanted_classes(path: Path, class_names: tuple[str, ...]) -> dict[str, bool]:
     """Each wanted class the file defines at any depth (or, for a course of functions, each wanted top-level function),
     and whether some definition of it is implemented."""
     found: dict[str, bool] = {}
-    for node in _class_nodes(path):
+    for node in _definitions(path):
         if node.name in class_names:
-            found[node.name] = found.get(node.name, False) or _is_implemented(node)
-    for function in _function_nodes(path):
-        if function.name in class_names:
-            found[function.name] = found.get(function.name, False) or not _is_placeholder(function)
+            implemented = _is_implemented(node) if isinstance(node, ast.ClassDef) else not _is_placeholder(node)
+            found[node.name] = found.get(node.name, False) or implemented
     return found
 
 
@@ -237,7 +229,7 @@ def classes_defined(path: str | Path) -> set[str]:
     path = Path(path)
     kind = _kind(path)
     files = source_files(path) if kind == FOLDER else [path] if kind == FILE else []
-    return {node.name for file in files for node in (*_class_nodes(file), *_function_nodes(file))}
+    return {node.name for file in files for node in _definitions(file)}
 
 
 def _kind(path: Path) -> str:

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from checks.session import MOST_KEYS
+
 HEADER_BYTES = 8
 MAX_MESSAGE_BYTES = 256 * 2**20
 """A reply larger than this (a huge returned array) is refused, not read."""
@@ -268,10 +270,6 @@ def most_entries(ops: list) -> int:
     return RETURN_FACTOR * max(largest, rows * widest) + RETURN_SLACK
 
 
-MOST_APPLY_KEYS = 24
-"""The most keys of a dict an Apply sends back (``checks.session.MOST_KEYS``)."""
-
-
 def values_returned(ops: list) -> int:
     """How many values an honest reply to the script ``ops`` can carry: one per call (and one per argument it
     echoes), one per attribute read."""
@@ -282,7 +280,7 @@ def values_returned(ops: list) -> int:
         elif op.get("op") == "get":
             count += len(op.get("names", ()))
         elif op.get("op") == "apply":
-            returned = {"tuple": len(op.get("send", ())), "dict": MOST_APPLY_KEYS}.get(op.get("returns"), 1)
+            returned = {"tuple": len(op.get("send", ())), "dict": MOST_KEYS}.get(op.get("returns"), 1)
             count += 1 + returned + (len(_arrays(op.get("args", []))) if op.get("echo") else 0)
     return count
 

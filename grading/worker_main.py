@@ -139,6 +139,8 @@ MAX_METHODS = 200
 MAX_NAME = 100
 """Longest class or method name reported; a longer one is no name the grader asks for."""
 MAX_WARNINGS = 50
+DATA = (np.ndarray, dict, list, tuple, int, float)
+"""What a notebook's global holds when a function that reads it depends on the notebook's data."""
 
 
 def _methods(cls: type) -> list[str]:
@@ -227,8 +229,7 @@ class Worker:
             if getattr(value, "__module__", "") != "submission":
                 continue
             reads = getattr(value.__code__, "co_names", ())
-            data = (np.ndarray, dict, list, tuple, int, float)
-            found[name] = [n for n in reads if len(n) <= MAX_NAME and not n.startswith("__") and isinstance(self.namespace.get(n), data)][
+            found[name] = [n for n in reads if len(n) <= MAX_NAME and not n.startswith("__") and isinstance(self.namespace.get(n), DATA)][
                 :20
             ]
         return found
