@@ -4,6 +4,7 @@
                                 [--timeout S] [--memory MB] [--fail-under PCT]
     python grader.py check PATH [--assignment dic-sprint22]      the student's quick self-check
     python grader.py batch FOLDER --assignment dic-sprint22 --out DIR [--jobs N] [--force]   a cohort
+                                [--scheduler tcp://HOST:8786 | local:N]     on a Dask cluster
     python grader.py list                                        the assignments
 
 The command line only: it parses the options into a ``Settings``, calls the Python API (``grading.api``:
@@ -59,6 +60,16 @@ _seed = _number(int, "a whole number", lambda v: v >= 0, "is negative; seeds are
 _seconds = _number(float, "a number of seconds", lambda v: v > 0, "seconds is not above 0")
 _percent = _number(float, "a percentage", lambda v: 0 <= v <= 100, "is not between 0 and 100")
 _share = _number(float, "a share", lambda v: 0 <= v <= 1, "is not between 0 and 1")
+
+
+def _scheduler(text: str) -> str:
+    """--scheduler: a Dask scheduler's address or local:N (``grading.cluster.parse_scheduler``)."""
+    from grading.cluster import parse_scheduler  # noqa: PLC0415 - imports no Dask
+
+    try:
+        return parse_scheduler(text)
+    except ValueError as wrong:
+        raise argparse.ArgumentTypeError(str(wrong).removeprefix(f"--scheduler {text}: ")) from None
 
 
 def _secret(path: str) -> str:
@@ -141,6 +152,13 @@ def _parser() -> argparse.ArgumentParser:
     batch_cmd.add_argument("--out", required=True, help="folder for the reports, the gradebook and the summary")
     batch_cmd.add_argument("--jobs", type=_positive_int, default=None, help="submissions graded at once (default: the number of cores)")
     batch_cmd.add_argument("--force", action="store_true", help="grade again even what is unchanged since the last run")
+    batch_cmd.add_argument(
+        "--scheduler",
+        type=_scheduler,
+        default=None,
+        help="grade on a Dask cluster: its scheduler's address (tcp://HOST:8786), or local:N to start N worker processes here"
+        " (needs pip install 'rnn-grader[cluster]'; default: a local pool of --jobs processes)",
+    )
     batch_cmd.add_argument(
         "--allow-unisolated",
         action="store_true",
@@ -268,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if not Path(args.path).exists():
         parser.error(f"no such file or folder: {args.path}")
-    if args.command == "batch":
+    if args.command == "batch" and args.scheduler is None:  # a cluster's workers are checked once connected
         from grading.batch import unisolated_refusal  # noqa: PLC0415
 
         if refusal := unisolated_refusal(args.allow_unisolated):
@@ -318,6 +336,7 @@ def _batch_command(args) -> int:
     failures: list[str] = []
     columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), TextColumn("{task.fields[failing]}"))
     from grading.batch import Interrupted  # noqa: PLC0415
+    from grading.cluster import Unusable  # noqa: PLC0415
 
     try:
         with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
@@ -337,10 +356,14 @@ def _batch_command(args) -> int:
                 force=args.force,
                 on_done=on_done,
                 allow_unisolated=args.allow_unisolated,
+                scheduler=args.scheduler,
             )
     except Interrupted as stop:
         print(_batch_interrupted_line(stop, args.out), file=sys.stderr)
         return _exit_code(stop)
+    except Unusable as unusable:
+        print(f"grader.py batch: error: {unusable}", file=sys.stderr)
+        return 2
     statuses = ", ".join(f"{sum(r.status == s for r in result.rows)} {s}" for s in ("graded", "error", "timeout"))
     print(f"{len(result.rows)} submissions ({statuses}); {result.graded} graded now, {result.reused} unchanged; {result.seconds:.1f} s")
     if result.skipped:

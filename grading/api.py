@@ -6,6 +6,7 @@
     report = grade("my_rnn.py", settings=Settings(seed=3, max_examples=200))
     report = check("my_rnn.py")                                          # Settings.for_check(): 15 examples, no torch
     result = batch("submissions/", out="grades", jobs=2)                 # a grading.batch.Result
+    result = batch("submissions/", out="grades", scheduler="tcp://head:8786")   # on a Dask cluster (grading.cluster)
 
 ``Settings`` holds every default; a function's keyword options (``seed=3``) change its fields for one call.
 ``grader.py`` is the command line over these functions, and ``grading.pytest_plugin`` runs ``grade`` as tests.
@@ -37,6 +38,7 @@ def batch(
     force: bool = False,
     on_done: Callable[[Row, int, int], None] | None = None,
     allow_unisolated: bool = False,
+    scheduler: str | None = None,
     **options,
 ) -> Result:
     """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary.
@@ -45,10 +47,14 @@ def batch(
     the cohort's files define (ValueError when that is ambiguous). ``jobs`` submissions at once (default: the
     cores); ``force`` grades again what is unchanged since the last run; ``on_done(row, finished, total)`` after
     each. Where workers cannot be isolated (``grading.sandbox``), ValueError unless ``allow_unisolated``.
+    ``scheduler``: grade on a Dask cluster instead, at that address (``tcp://HOST:8786``), or on a new one of N local
+    worker processes (``local:N``); ``grading.cluster.Unusable`` when it cannot (no Dask, no worker, other versions).
     """
     from grading import batch as cohort  # noqa: PLC0415 - only a batch needs it
 
     settings = settled(settings, assignment, options, default=Settings())
     if settings.assignment is None:
         settings = dataclasses.replace(settings, assignment=choose_assignment(folder)[0])
-    return cohort.run(folder, settings, out, jobs=jobs, force=force, on_done=on_done, allow_unisolated=allow_unisolated)
+    return cohort.run(
+        folder, settings, out, jobs=jobs, force=force, on_done=on_done, allow_unisolated=allow_unisolated, scheduler=scheduler
+    )

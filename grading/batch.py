@@ -39,6 +39,7 @@ import multiprocessing
 import multiprocessing.util
 import os
 import signal
+import socket
 import stat
 import threading
 import time
@@ -49,7 +50,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grading.load import MAX_SOURCE_BYTES, NOTEBOOK_BYTES
-from grading.reports import write_atomically
+from grading.reports import render, write_atomically, write_texts
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
 from grading.single import Settings, grade
 from grading.submission_files import SKIPPED_DIRS, SOURCE_SUFFIXES, is_environment, read_regular, scan
@@ -80,6 +81,9 @@ class Row:
     skipped: bool = False  # reused from an earlier run
     file: str = ""  # the file graded, inside the student's folder
     notes: str = ""  # how that file was chosen, when the folder held several candidates; how it was called, when not by the contract
+    host: str = ""  # where it was graded now ("" when reused): the machine
+    worker: str = ""  # and the grading process: "process 123" in a local pool, the Dask worker's name on a cluster
+    waited: float = 0.0  # seconds from being sent to a grading process to its grading's start
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -225,15 +229,25 @@ def _reusable(entry: Entry, out: Path, print_: str) -> Row | None:
         return None
 
 
-def grade_one(entry: Entry, settings: Settings, out: Path, print_: str, isolated: bool = True) -> Row:
-    """Grade one submission and write its reports, then its fingerprint (with its report's digest, and whether the
-    worker was isolated); runs in a grading process."""
+def grade_one(entry: Entry, settings: Settings, out: Path, print_: str, isolated: bool = True, submitted: float = 0.0) -> Row:
+    """Grade one submission and store its reports (``store``); runs in a grading process of the local pool.
+    ``submitted``: the coordinator's clock when it sent the submission, for the row's wait."""
+    began = time.time()
     hide = (entry.path.parent, out)  # every student's submission and every report
-    report = grade(entry.path, settings=settings, out=out / entry.student, hide=hide)
-    digest = hashlib.sha256((out / entry.student / "report.json").read_bytes()).hexdigest()
+    report = grade(entry.path, settings=settings, hide=hide)
+    placed = dict(host=socket.gethostname(), worker=f"process {os.getpid()}", waited=round(max(0.0, began - submitted), 3))
+    return dataclasses.replace(store(entry, out, render(report), print_, settings, isolated), **placed)
+
+
+def store(entry: Entry, out: Path, texts: dict[str, str], print_: str, settings: Settings, isolated: bool) -> Row:
+    """Write a submission's report ``texts`` (``grading.reports.render``) into its folder of ``out``, then its fingerprint
+    (with its report's digest, and whether its worker was isolated); its row."""
+    folder = out / entry.student
+    write_texts(texts, folder)
+    digest = hashlib.sha256(texts["report.json"].encode()).hexdigest()
     record = {"fingerprint": print_, "settings": settings.public(), "report_sha256": digest, "isolated": isolated}
-    write_atomically(out / entry.student / FINGERPRINT, json.dumps(record, indent=2) + "\n")
-    return _row(entry.student, report.to_dict())
+    write_atomically(folder / FINGERPRINT, json.dumps(record, indent=2) + "\n")
+    return _row(entry.student, json.loads(texts["report.json"]))
 
 
 def _lost_row(entry: Entry, max_score: float, problems: list[str], why: str) -> Row:
@@ -346,88 +360,131 @@ def run(
     force: bool = False,
     on_done: Callable[[Row, int, int], None] | None = None,
     allow_unisolated: bool = False,
+    scheduler: str | None = None,
 ) -> Result:
     """Grade every entry of ``folder`` into ``out``; ``on_done(row, finished, total)`` after each one.
 
-    Unisolated (``unisolated_refusal``), ValueError unless ``allow_unisolated``; then nothing stored is reused.
+    ``scheduler``: grade on that Dask cluster (``grading.cluster``: ``tcp://HOST:PORT``, or ``local:N``) rather than
+    in ``jobs`` local grading processes. Unisolated (``unisolated_refusal``, or a Dask worker that cannot isolate),
+    ValueError unless ``allow_unisolated``; then nothing stored is reused.
     """
     import assignments  # noqa: PLC0415
+    from grading import cluster  # noqa: PLC0415 - imports Dask only when connecting
     from grading.sandbox import isolation  # noqa: PLC0415
     from grading.score import versions  # noqa: PLC0415
 
     if settings.assignment is None:
         raise ValueError("settings.assignment=None: a batch grades every submission against one assignment; name it")
-    refusal = unisolated_refusal(allow_unisolated)
-    if refusal:
-        raise ValueError(refusal)
-    isolated = isolation().isolated
-    force = force or not isolated
+    if scheduler is None:
+        refusal = unisolated_refusal(allow_unisolated)
+        if refusal:
+            raise ValueError(refusal)
     spec = assignments.get(settings.assignment)
     folder, out = Path(folder), Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    started = time.monotonic()
-    version = versions().get("rnn-grader", "?")
-    students, skipped = sort_entries(folder)
-    todo, result = [], Result(skipped=skipped)
-    for entry in students:
-        print_ = fingerprint(entry, settings, version)
-        reused = None if force else _reusable(entry, out, print_)
-        if reused:
-            result.rows.append(reused)
-            result.reused += 1
-        else:
-            todo.append((entry, print_))
-    total = len(result.rows) + len(todo)
-    for finished, row in enumerate(result.rows, start=1):
-        if on_done:
-            on_done(row, finished, total)
+    with cluster.connected(cluster.parse_scheduler(scheduler)) if scheduler else contextlib.nullcontext() as client:
+        isolated = isolation().isolated if client is None else cluster.check_workers(client, allow_unisolated)
+        force = force or not isolated
+        out.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
+        version = versions().get("rnn-grader", "?")
+        students, skipped = sort_entries(folder)
+        todo, result = [], Result(skipped=skipped)
+        for entry in students:
+            print_ = fingerprint(entry, settings, version)
+            reused = None if force else _reusable(entry, out, print_)
+            if reused:
+                result.rows.append(reused)
+                result.reused += 1
+            else:
+                todo.append((entry, print_))
+        total = len(result.rows) + len(todo)
+        for finished, row in enumerate(result.rows, start=1):
+            if on_done:
+                on_done(row, finished, total)
 
+        def finished(row: Row) -> None:
+            result.rows.append(row)
+            result.graded += 1
+            if on_done:
+                on_done(row, len(result.rows), total)
+
+        problem_ids = [p.id for p in spec.problems]
+        try:
+            if client is None:
+                _grade_locally(todo, settings, out, isolated, jobs, spec, finished)
+            else:
+                _grade_on_cluster(client, todo, settings, out, allow_unisolated, spec, finished)
+        except KeyboardInterrupt as stop:
+            # A grading that wrote its fingerprint just before the stop is kept, though its row never came back: count it.
+            counted = {row.student for row in result.rows}
+            for entry, print_ in todo:
+                kept = None if entry.student in counted or not isolated else _reusable(entry, out, print_)
+                if kept is not None:
+                    result.rows.append(dataclasses.replace(kept, skipped=False))
+                    result.graded += 1
+            if result.rows:  # an empty gradebook would only hide an earlier one
+                with _interrupts_ignored():
+                    _finish(result, settings, out, problem_ids, started)
+            raise Interrupted(result, total) from stop
+        _finish(result, settings, out, problem_ids, started)
+    return result
+
+
+def _grade_locally(todo: list, settings: Settings, out: Path, isolated: bool, jobs: int | None, spec, finished) -> None:
+    """Grade each of ``todo`` (an entry and its fingerprint) in a pool of ``jobs`` grading processes forked from this
+    one; ``finished(row)`` as each ends. A grading process that dies has its submission tried once more, in a new pool."""
     problem_ids = [p.id for p in spec.problems]
     attempts: dict[str, int] = {}
     jobs = max(1, jobs or os.cpu_count() or 1)
     pool_options = dict(mp_context=multiprocessing.get_context("fork"), initializer=_prepare_child, initargs=(os.getpid(),))
-    try:
-        if todo and any(c.torch for p in spec.problems for c in p.checks):
-            import checks.torch_parity  # noqa: F401, PLC0415 - torch too, once, in the coordinator
-        while todo:
-            retry = []
-            with ProcessPoolExecutor(jobs, **pool_options) as pool, _stopped_at_once_by_interrupts(pool):
-                with _interrupts_blocked():  # the grading processes are forked at the first submit
-                    futures = {pool.submit(grade_one, entry, settings, out, print_, isolated): (entry, print_) for entry, print_ in todo}
-                for future in as_completed(futures):
-                    entry, print_ = futures[future]
-                    try:
-                        row = future.result()
-                    except BrokenProcessPool:
-                        # A grading process died (not the student's worker, which is contained): try once more in a new pool.
-                        attempts[entry.student] = attempts.get(entry.student, 0) + 1
-                        if attempts[entry.student] < 2:
-                            retry.append((entry, print_))
-                            continue
-                        row = _lost_row(entry, spec.max_score, problem_ids, "the grading process died twice while grading this submission")
-                    except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
-                        row = _lost_row(
-                            entry, spec.max_score, problem_ids, f"the grader failed on this submission ({type(error).__name__}: {error})"
-                        )
-                    result.rows.append(row)
-                    result.graded += 1
-                    if on_done:
-                        on_done(row, len(result.rows), total)
-            todo = retry
-    except KeyboardInterrupt as stop:
-        # A grading that wrote its fingerprint just before the stop is kept, though its row never came back: count it.
-        counted = {row.student for row in result.rows}
-        for entry, print_ in todo:
-            finished = None if entry.student in counted or not isolated else _reusable(entry, out, print_)
-            if finished is not None:
-                result.rows.append(dataclasses.replace(finished, skipped=False))
-                result.graded += 1
-        if result.rows:  # an empty gradebook would only hide an earlier one
-            with _interrupts_ignored():
-                _finish(result, settings, out, problem_ids, started)
-        raise Interrupted(result, total) from stop
-    _finish(result, settings, out, problem_ids, started)
-    return result
+    if todo and any(c.torch for p in spec.problems for c in p.checks):
+        import checks.torch_parity  # noqa: F401, PLC0415 - torch too, once, in the coordinator
+    while todo:
+        retry = []
+        with ProcessPoolExecutor(jobs, **pool_options) as pool, _stopped_at_once_by_interrupts(pool):
+            with _interrupts_blocked():  # the grading processes are forked at the first submit
+                futures = {
+                    pool.submit(grade_one, entry, settings, out, print_, isolated, time.time()): (entry, print_) for entry, print_ in todo
+                }
+            for future in as_completed(futures):
+                entry, print_ = futures[future]
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    # A grading process died (not the student's worker, which is contained): try once more in a new pool.
+                    attempts[entry.student] = attempts.get(entry.student, 0) + 1
+                    if attempts[entry.student] < 2:
+                        retry.append((entry, print_))
+                        continue
+                    row = _lost_row(entry, spec.max_score, problem_ids, "the grading process died twice while grading this submission")
+                except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
+                    row = _lost_row(
+                        entry, spec.max_score, problem_ids, f"the grader failed on this submission ({type(error).__name__}: {error})"
+                    )
+                finished(row)
+        todo = retry
+
+
+def _grade_on_cluster(client, todo: list, settings: Settings, out: Path, allow_unisolated: bool, spec, finished) -> None:
+    """Grade each of ``todo`` (an entry and its fingerprint) on the Dask cluster of ``client``, its bytes sent with it
+    (``grading.parcel``); store what comes back here, and ``finished(row)`` as each ends."""
+    from grading import cluster, parcel  # noqa: PLC0415
+
+    problem_ids = [p.id for p in spec.problems]
+
+    def send(item):
+        entry, _ = item
+        return parcel.pack(entry.path), settings, str(entry.path), allow_unisolated, time.time()
+
+    for outcome in cluster.graded(client, todo, send):
+        entry, print_ = outcome.item
+        found = outcome.result or {}
+        placed = {k: found[k] for k in ("host", "worker", "waited") if k in found}
+        if outcome.error or "refused" in found:
+            row = _lost_row(entry, spec.max_score, problem_ids, outcome.error or found["refused"])
+        else:
+            row = store(entry, out, found["files"], print_, settings, found["isolated"])
+        finished(dataclasses.replace(row, **placed))
 
 
 def unisolated_refusal(allow_unisolated: bool) -> str:

@@ -51,11 +51,19 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def render(report: Report) -> dict[str, str]:
+    """Each report file's name and text."""
+    return {name: writer(report) for name, writer in WRITERS.items()}
+
+
 def write_all(report: Report, folder: str | Path) -> list[Path]:
     """Write every report file into ``folder``; the paths written."""
+    return write_texts(render(report), folder)
+
+
+def write_texts(texts: dict[str, str], folder: str | Path) -> list[Path]:
+    """Write each of ``texts`` (a report file's name and its text, as ``render`` makes them) into ``folder``; the paths."""
     folder = Path(folder)
-    written = []
-    for name, writer in WRITERS.items():
-        write_atomically(folder / name, writer(report))
-        written.append(folder / name)
-    return written
+    for name, text in texts.items():
+        write_atomically(folder / name, text)
+    return [folder / name for name in texts]

@@ -123,7 +123,21 @@ def summary_json(result, settings) -> dict:
         "slowest": [{"student": r.student, "seconds": round(r.seconds, 2)} for r in sorted(rows, key=lambda r: -r.seconds)[:SLOWEST]],
         "ungradable": [{"student": r.student, "status": r.status, "reason": r.reason} for r in rows if r.status != "graded"],
         "skipped": [{"entry": s.name, "why": s.why} for s in result.skipped],
+        "graded_on": graded_on(rows),
+        "placement": [{"student": r.student, "host": r.host, "worker": r.worker, "waited": r.waited} for r in rows if r.host],
     }
+
+
+def graded_on(rows) -> list[dict]:
+    """Each grading process (a host and a worker) that graded submissions in this run: how many, and how long they waited."""
+    by_process: dict[tuple[str, str], list[float]] = {}
+    for row in rows:
+        if row.host:
+            by_process.setdefault((row.host, row.worker), []).append(row.waited)
+    return [
+        {"host": host, "worker": worker, "submissions": len(waits), "mean_wait": round(statistics.fmean(waits), 3), "max_wait": max(waits)}
+        for (host, worker), waits in sorted(by_process.items())
+    ]
 
 
 def summary_markdown(result, settings, svg_name: str) -> str:
@@ -165,6 +179,12 @@ def summary_markdown(result, settings, svg_name: str) -> str:
         lines += ["", f"{data['unexplained_failures']} of {data['submissions']} failed a check that no known mistake explains."]
     lines += ["", "## Slowest submissions", "", "| student | seconds |", "|---|---:|"]
     lines += [f"| {markdown_text(s['student'])} | {s['seconds']:.2f} |" for s in data["slowest"]]
+    if data["graded_on"]:
+        lines += ["", "## Where they were graded", "", "summary.json's `placement` names each submission's.", ""]
+        lines += ["| host | grading process | submissions | mean wait (s) | longest wait (s) |", "|---|---|---:|---:|---:|"]
+        for g in data["graded_on"]:  # a Dask worker's name is whatever its operator chose: escaped
+            waits = f"{g['mean_wait']:.2f} | {g['max_wait']:.2f}"
+            lines.append(f"| {markdown_text(g['host'])} | {markdown_text(g['worker'])} | {g['submissions']} | {waits} |")
     lines += ["", "## Not graded in full", ""]
     if data["ungradable"]:
         lines += [f"- **{markdown_text(u['student'])}** ({u['status']}): {markdown_text(u['reason'])}" for u in data["ungradable"]]

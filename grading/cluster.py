@@ -1,0 +1,253 @@
+"""Grade a cohort on a Dask cluster: one task per submission, carrying its bytes; the driver writes every file.
+
+    grader.py batch SUBMISSIONS --assignment A --out OUT --scheduler tcp://HOST:8786   an existing cluster
+    grader.py batch SUBMISSIONS --assignment A --out OUT --scheduler local:2          a LocalCluster of 2 processes
+
+The driver (``grading.batch``) reads each submission as it reads any (``grading.parcel.pack``: no link followed,
+every file capped) and sends its bytes, so workers need no shared filesystem. Each Dask worker process is a grading
+process like a local batch's: ``grade_parcel`` unpacks the submission into a temporary folder, grades it with the
+same zygote, workers and limits, and returns the four report texts, rendered by the grader's own code from its own
+data, as one JSON document. The driver parses it (never unpickles anything of the student's), checks it, and writes
+the reports and the fingerprint; resume, the gradebook and the summary are the local batch's.
+
+A Dask worker that dies while grading (killed, out of memory) has its task run again by the scheduler, as many
+times as the scheduler's ``allowed-failures`` says (a ``local:N`` cluster: once); then the submission is recorded
+as an error with the reason. A hanging submission costs its own timeout, inside the grading, never the Dask
+worker. One grading at a time runs in a Dask worker process, whatever its thread count (``_ONE_AT_A_TIME``).
+
+Nothing here imports Dask at import time: ``pip install ".[cluster]"`` is needed only for ``--scheduler``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from grading.parcel import Parcel, unpack
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+    from grading.single import Settings
+
+LOCAL = "local:"
+LOCAL_RETRIES = 1
+"""The scheduler's ``allowed-failures`` for a ``local:N`` cluster: a task whose worker dies runs once more, then errs."""
+IN_FLIGHT_PER_THREAD = 2
+"""Tasks the driver keeps submitted per worker thread: enough to keep every worker busy, few enough that the parcels
+waiting in the driver's and the scheduler's memory stay bounded, however large the cohort."""
+WORKER_WAIT = 60.0
+"""Seconds the driver waits for a first worker to join a scheduler that has none."""
+REPORT_NAMES = ("report.json", "report.md", "junit.xml", "results.json")  # grading.reports.WRITERS, without importing the checks
+_ONE_AT_A_TIME = threading.Lock()
+
+
+class Unusable(ValueError):
+    """The cluster cannot grade this batch: Dask missing, no worker, or a worker that would grade unlike the driver."""
+
+
+def parse_scheduler(text: str) -> str:
+    """``text`` if it names a scheduler (``tcp://HOST:PORT``, any Dask address, or ``local:N``); ValueError saying the forms."""
+    if text.startswith(LOCAL):
+        count = text[len(LOCAL) :]
+        if count.isdigit() and int(count) > 0:
+            return text
+        raise ValueError(f"--scheduler {text}: local:N needs N, a number of worker processes of at least 1, such as local:2")
+    if "://" in text and text.split("://", 1)[1]:
+        return text
+    raise ValueError(f"--scheduler {text}: give a scheduler's address (tcp://HOST:8786) or local:N to start N worker processes here")
+
+
+def _import_dask():
+    try:
+        import dask  # noqa: PLC0415
+        import distributed  # noqa: PLC0415
+    except ImportError as missing:
+        raise Unusable(f"--scheduler needs Dask ({missing}); install it with pip install 'rnn-grader[cluster]'") from None
+    return dask, distributed
+
+
+@contextlib.contextmanager
+def connected(scheduler: str) -> Iterator[Client]:
+    """A client of the scheduler at ``scheduler``, or of a new LocalCluster for ``local:N`` (closed on the way out)."""
+    dask, distributed = _import_dask()
+    with contextlib.ExitStack() as stack:
+        if scheduler.startswith(LOCAL):
+            with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_RETRIES}):
+                cluster = stack.enter_context(
+                    distributed.LocalCluster(
+                        n_workers=int(scheduler[len(LOCAL) :]), threads_per_worker=1, processes=True, dashboard_address=None
+                    )
+                )
+            client = stack.enter_context(distributed.Client(cluster))
+        else:
+            client = stack.enter_context(distributed.Client(scheduler, timeout="30s"))
+        try:
+            client.wait_for_workers(1, timeout=WORKER_WAIT)
+        except (TimeoutError, distributed.TimeoutError):
+            raise Unusable(
+                f"no Dask worker joined the scheduler at {scheduler} within {WORKER_WAIT:g} s; start one with dask worker"
+            ) from None
+        yield client
+
+
+def worker_facts() -> dict:
+    """What the driver checks of each Dask worker before a batch: its package versions, and whether it isolates workers."""
+    from grading.sandbox import isolation  # noqa: PLC0415
+    from grading.score import versions  # noqa: PLC0415
+
+    walls = isolation()
+    return {"versions": versions(), "isolated": walls.isolated, "note": walls.note}
+
+
+def check_workers(client: Client, allow_unisolated: bool) -> bool:
+    """Whether every Dask worker isolates its workers; Unusable when one runs other versions than the driver (its
+    reports could differ), or cannot isolate and that was not allowed."""
+    from grading.score import versions  # noqa: PLC0415
+
+    mine = versions()
+    facts = client.run(worker_facts)
+    for address, found in sorted(facts.items()):
+        differ = {k: v for k, v in found["versions"].items() if mine.get(k) != v}
+        if differ:
+            said = ", ".join(f"{k} {v} (the driver has {mine.get(k)})" for k, v in sorted(differ.items()))
+            raise Unusable(
+                f"Dask worker {address} runs {said}: install the driver's versions on every worker, so that all are graded alike"
+            )
+    unisolated = [address for address, found in sorted(facts.items()) if not found["isolated"]]
+    if unisolated and not allow_unisolated:
+        raise Unusable(
+            f"Dask worker {unisolated[0]} cannot isolate the submissions' workers ({facts[unisolated[0]]['note']}); run the Dask"
+            " workers as root or where user namespaces are enabled, or pass --allow-unisolated to grade anyway"
+        )
+    return not unisolated
+
+
+def grade_parcel(parcel: Parcel, settings: Settings, shown_as: str, allow_unisolated: bool, submitted: float) -> str:
+    """Runs on a Dask worker: grade ``parcel`` as ``grade`` grades a path, and return the report texts as JSON.
+
+    ``shown_as`` is the submission's path on the driver, which the reports name; ``submitted`` the driver's clock
+    when it sent the task (the wait is measured against this machine's clock, so it is only as good as their
+    agreement). A worker that cannot isolate refuses unless ``allow_unisolated``.
+    """
+    with _ONE_AT_A_TIME:
+        began = time.time()
+        _prepare_process()
+        from grading.reports import render  # noqa: PLC0415
+        from grading.sandbox import isolation  # noqa: PLC0415
+        from grading.single import grade  # noqa: PLC0415
+
+        walls = isolation()
+        placed = {"host": socket.gethostname(), "worker": _worker_name(), "waited": round(max(0.0, began - submitted), 3)}
+        if not walls.isolated and not allow_unisolated:
+            return json.dumps({**placed, "refused": f"this Dask worker cannot isolate the submission's worker: {walls.note}"})
+        with tempfile.TemporaryDirectory(prefix="rnn-grader-") as folder:
+            report = grade(unpack(parcel, folder), settings=settings, hide=(folder,))
+        texts = render(dataclasses.replace(report, submission=shown_as))
+        return json.dumps({**placed, "isolated": walls.isolated, "files": texts})
+
+
+_prepared = False
+
+
+def _prepare_process() -> None:
+    """Once per Dask worker process, as a local batch's grading process: one thread for torch and BLAS."""
+    global _prepared
+    if not _prepared:
+        import torch  # noqa: PLC0415
+
+        torch.set_num_threads(1)
+        _prepared = True
+
+
+def _worker_name() -> str:
+    """This Dask worker as the summary names it: "dask 3 (tcp://10.0.0.5:40123)", or its address alone when unnamed."""
+    from distributed import get_worker  # noqa: PLC0415
+
+    worker = get_worker()
+    named = worker.name is not None and str(worker.name) != worker.address
+    return f"dask {worker.name} ({worker.address})" if named else worker.address
+
+
+def parse_result(text: str) -> dict:
+    """A task's JSON result, checked: report texts under exactly ``REPORT_NAMES``, or ``refused`` with why; ValueError if not."""
+    try:
+        found = json.loads(text)
+    except (TypeError, ValueError):
+        raise ValueError("the Dask worker's result is not JSON") from None
+    if not isinstance(found, dict) or not isinstance(found.get("host"), str) or not isinstance(found.get("worker"), str):
+        raise ValueError("the Dask worker's result does not say where it ran")
+    if not isinstance(found.get("waited"), (int, float)):
+        raise ValueError("the Dask worker's result does not say how long it waited")
+    if "refused" in found:
+        if not isinstance(found["refused"], str):
+            raise ValueError("the Dask worker refused without saying why")
+        return found
+    files = found.get("files")
+    if not isinstance(files, dict) or sorted(files) != sorted(REPORT_NAMES) or not all(isinstance(t, str) for t in files.values()):
+        raise ValueError(f"the Dask worker's result does not hold the reports {', '.join(REPORT_NAMES)}")
+    if not isinstance(found.get("isolated"), bool):
+        raise ValueError("the Dask worker's result does not say whether it isolated the submission")
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """What came back for one submission: the checked result (``parse_result``), or ``error``, why there is none."""
+
+    item: object
+    result: dict | None = None
+    error: str = ""
+
+
+def graded(client: Client, items: list, send, *, task=grade_parcel) -> Iterator[Outcome]:
+    """Run ``task(*send(item))`` on the cluster for each of ``items``, at most IN_FLIGHT_PER_THREAD per worker thread
+    at once, and yield each one's outcome as it completes. ``send(item)`` packs the item's arguments when it is
+    submitted, so that only the parcels in flight are held in memory. Ctrl-C cancels what is still submitted."""
+    _, distributed = _import_dask()
+    threads = sum(client.nthreads().values()) or 1
+    waiting = iter(items)
+    running: dict = {}
+    done = distributed.as_completed()
+
+    def submit_next() -> bool:
+        item = next(waiting, None)
+        if item is None:
+            return False
+        future = client.submit(task, *send(item), pure=False)
+        running[future] = item
+        done.add(future)
+        return True
+
+    for _ in range(max(2, IN_FLIGHT_PER_THREAD * threads)):
+        if not submit_next():
+            break
+    try:
+        for future in done:
+            item = running.pop(future)
+            yield _outcome(item, future, distributed)
+            submit_next()
+    finally:
+        if running:
+            client.cancel(list(running))
+
+
+def _outcome(item, future, distributed) -> Outcome:
+    try:
+        text = future.result()
+    except distributed.KilledWorker as killed:
+        tries = killed.allowed_failures + 1
+        return Outcome(item, error=f"the Dask worker grading this submission died {tries} times, last {killed.last_worker.address}")
+    except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
+        return Outcome(item, error=f"the grader failed on this submission ({type(error).__name__}: {error})")
+    try:
+        return Outcome(item, parse_result(text))
+    except ValueError as unreadable:
+        return Outcome(item, error=f"{unreadable}; nothing of it was kept")
