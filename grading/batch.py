@@ -413,7 +413,7 @@ def run(
             if client is None:
                 _grade_locally(todo, settings, out, isolated, jobs, spec, finished)
             else:
-                _grade_on_cluster(client, todo, settings, out, allow_unisolated, spec, finished)
+                grade_on_cluster(client, todo, settings, out, allow_unisolated, spec, finished)
         except KeyboardInterrupt as stop:
             # A grading that wrote its fingerprint just before the stop is kept, though its row never came back: count it.
             counted = {row.student for row in result.rows}
@@ -465,9 +465,10 @@ def _grade_locally(todo: list, settings: Settings, out: Path, isolated: bool, jo
         todo = retry
 
 
-def _grade_on_cluster(client, todo: list, settings: Settings, out: Path, allow_unisolated: bool, spec, finished) -> None:
+def grade_on_cluster(client, todo: list, settings: Settings, out: Path, allow_unisolated: bool, spec, finished, task=None) -> None:
     """Grade each of ``todo`` (an entry and its fingerprint) on the Dask cluster of ``client``, its bytes sent with it
-    (``grading.parcel``); store what comes back here, and ``finished(row)`` as each ends."""
+    (``grading.parcel``); store what comes back here, and ``finished(row)`` as each ends. ``task``: what each Dask
+    worker runs (``cluster.grade_parcel``; ``benchmarks/cluster_throughput.py`` swaps in a grading of fixed cost)."""
     from grading import cluster, parcel  # noqa: PLC0415
 
     problem_ids = [p.id for p in spec.problems]
@@ -476,7 +477,7 @@ def _grade_on_cluster(client, todo: list, settings: Settings, out: Path, allow_u
         entry, _ = item
         return parcel.pack(entry.path), settings, str(entry.path), allow_unisolated, time.time()
 
-    for outcome in cluster.graded(client, todo, send):
+    for outcome in cluster.graded(client, todo, send, task=task or cluster.grade_parcel):
         entry, print_ = outcome.item
         found = outcome.result or {}
         placed = {k: found[k] for k in ("host", "worker", "waited") if k in found}
