@@ -2,14 +2,14 @@
 
 Three ways a worker can run, chosen once per process by ``isolation()``:
 
-- ``ROOT`` (the grader is root): new mount and PID namespaces, and a user of
+- ``ROOT`` (the grader is root): new mount, PID and network namespaces, and a user of
   its own. Its uid and gid are ``WORKER_IDS.start`` plus the pid of its keeper
   (``grading.zygote``), a process that lives exactly as long as the worker's
   namespace: no two living processes share a pid, so no two running workers,
   of this grader or of another on the machine, share a uid. No account may
   hold one of these ids (checked with ``pwd`` and ``grp`` before each start).
-- ``USER`` (not root, unprivileged user namespaces available): the same mount
-  and PID namespaces, inside a user namespace of its own that maps only the
+- ``USER`` (not root, unprivileged user namespaces available): the same mount,
+  PID and network namespaces, inside a user namespace of its own that maps only the
   grader's uid and gid to themselves. The worker keeps that uid (an
   unprivileged user cannot map others) and drops every capability it had in
   its namespace, so it cannot undo a mount or make another namespace.
@@ -50,7 +50,7 @@ WORKER_IDS = range(0x70000000, 0x70000000 + 2**22)
 that systemd's table of uids leaves unused (1879048192 and up), far from accounts and from the ranges given to
 containers."""
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID = 0x00020000, 0x10000000, 0x20000000
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_RELATIME, MS_PRIVATE = 1024, 2048, 4096, 16384, 1 << 21, 1 << 18
 KEPT_FLAGS = ((os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC), (os.ST_NOATIME, MS_NOATIME))
@@ -87,11 +87,11 @@ def isolation() -> Isolation:
     if os.geteuid() == 0:
         why = _probe(ROOT)
         if not why:
-            return Isolation(ROOT, "its own mount and PID namespaces and a user of its own")
+            return Isolation(ROOT, "its own mount, PID and network namespaces and a user of its own")
         return Isolation(NONE, f"no isolation but a user of its own (namespaces are unavailable here: {why})")
     why = _probe(USER)
     if not why:
-        return Isolation(USER, "its own user, mount and PID namespaces")
+        return Isolation(USER, "its own user, mount, PID and network namespaces")
     return Isolation(
         NONE,
         f"no isolation (the grader is not root and user namespaces are unavailable: {why});"
@@ -140,13 +140,16 @@ def _build_a_sample(mode: str) -> None:
 
 
 def enter(mode: str) -> None:
-    """Unshare the mount and PID namespaces (the next child forked is pid 1), and for USER a user namespace first.
+    """Unshare the mount, PID and network namespaces (the next child forked is pid 1), and for USER a user namespace first.
+
+    The network namespace holds only a loopback that is down: a worker reaches no machine, this one included, so
+    no service the grader or a cluster listens on (a Dask scheduler, ``grading.cluster``) is within its reach.
 
     In a user namespace, only the caller's own uid and gid are mapped, to themselves: the one mapping an
     unprivileged process may write.
     """
     uid, gid = os.geteuid(), os.getegid()
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | (CLONE_NEWUSER if mode == USER else 0)), "unshare")
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | (CLONE_NEWUSER if mode == USER else 0)), "unshare")
     if mode == USER:
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:

@@ -97,7 +97,7 @@ def test_without_root_a_batch_walls_each_worker_in_its_own_user_mount_and_pid_na
         found = report(out, student)
         scores, status = EXPECTED[student]
         assert (tuple(p["score"] for p in found["problems"]), found["status"]) == (scores, status), (student, found["reason"])
-        assert "the submission ran in a worker with its own user, mount and PID namespaces" in found["notes"], student
+        assert "the submission ran in a worker with its own user, mount, PID and network namespaces" in found["notes"], student
     assert report(out, "remove_the_import_blocker_and_import_torch")["warnings"][0].startswith("refused import of torch")
 
 

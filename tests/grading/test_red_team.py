@@ -15,6 +15,7 @@ that never changes, so it fails. So 20, 0, 0.
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -137,6 +138,9 @@ EXPECTED = {
     "remove_the_import_blocker_and_import_torch": (NOTHING, "error"),  # FULL if torch could be imported; the report says it tried
     "leave_answers_in_shared_folders": (FULL, "graded"),
     "read_answers_left_in_shared_folders": (ZEROS, "graded"),  # FULL if it found the answer its classmate left
+    # The network (issue 18): a worker has a network namespace of its own, so a Dask scheduler on the grading machine,
+    # which runs whatever task it is sent, is out of reach. ZEROS if it got through to the port the batch listens on.
+    "reach_a_dask_scheduler_on_this_machine": (FULL, "graded"),
 }
 NEEDS_ISOLATION = {"read_reference_from_disk", "batch_copy_classmate", "read_answers_left_in_shared_folders"}
 
@@ -201,6 +205,7 @@ def batch(tmp_path_factory):
     command += ["--out", str(out)]
     command += ["--jobs", "2", "--timeout", str(TIMEOUT), "--max-examples", "15"]
     log = tmp_path_factory.mktemp("red_team_log") / "batch.log"
+    scheduler = listening_where_a_dask_scheduler_would()
     try:
         with open(log, "w") as output:
             run = Subreaper(command, output=output)
@@ -211,10 +216,26 @@ def batch(tmp_path_factory):
             finally:
                 run.close()
         assert code == 0, log.read_text()
-        yield out, time.monotonic() - started, left, scratch
+        yield out, time.monotonic() - started, left, scratch, scheduler
     finally:
+        if scheduler is not None:
+            scheduler.close()
         if stray is not None:
             shutil.rmtree(stray.parent, ignore_errors=True)
+
+
+def listening_where_a_dask_scheduler_would() -> socket.socket | None:
+    """A socket listening on 127.0.0.1:8786, Dask's default scheduler port, or None when something else holds it already
+    (a submission would then reach that instead)."""
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 8786))
+    except OSError:
+        listener.close()
+        return None
+    listener.listen()
+    listener.setblocking(False)
+    return listener
 
 
 def stray_checkout() -> Path | None:
@@ -267,6 +288,14 @@ def test_forged_and_vandalised_reports_are_the_graders_own(batch):
     assert "vandalised" not in (out / "gradebook.csv").read_text()
 
 
+def test_no_worker_reached_the_port_a_dask_scheduler_listens_on(batch):
+    *_, scheduler = batch
+    if scheduler is not None:
+        with pytest.raises(BlockingIOError):  # nothing connected
+            scheduler.accept()
+    assert report(batch[0], "reach_a_dask_scheduler_on_this_machine")["score"] == sum(FULL)
+
+
 def test_no_process_is_left_behind(batch):
     _, _, left, _ = batch
     assert left == []
@@ -291,7 +320,10 @@ def test_an_attempt_on_the_import_wall_is_reported_even_with_the_hook_removed(ba
 def test_workers_ran_isolated_each_as_a_user_of_its_own(batch):
     out, *_ = batch
     for student in ("zz_correct_classmate", "kill_every_process"):
-        assert "the submission ran in a worker with its own mount and PID namespaces and a user of its own" in report(out, student)["notes"]
+        assert (
+            "the submission ran in a worker with its own mount, PID and network namespaces and a user of its own"
+            in report(out, student)["notes"]
+        )
 
 
 def test_no_file_is_left_outside_the_workers_own_folders(batch):
