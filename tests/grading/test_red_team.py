@@ -297,7 +297,7 @@ def test_no_worker_reached_the_port_a_dask_scheduler_listens_on(batch):
 
 
 def test_no_process_is_left_behind(batch):
-    _, _, left, _ = batch
+    _, _, left, *_ = batch
     assert left == []
     sleepers = subprocess.run(["pgrep", "-f", "sleep 1000"], capture_output=True, text=True).stdout.split()
     assert sleepers == []
@@ -327,7 +327,7 @@ def test_workers_ran_isolated_each_as_a_user_of_its_own(batch):
 
 
 def test_no_file_is_left_outside_the_workers_own_folders(batch):
-    _, _, _, scratch = batch
+    _, _, _, scratch, _ = batch
     assert worker_folders(scratch) | workers_files(scratch) == set()
     # Anywhere else in the temporary folder: only what other tests' killed batches left before this one ran (worker
     # folders there may be other tests' running now, so only files of the workers' users count).
