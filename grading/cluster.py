@@ -23,6 +23,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
+import signal
 import socket
 import tempfile
 import threading
@@ -80,10 +82,15 @@ def connected(scheduler: str) -> Iterator[Client]:
     dask, distributed = _import_dask()
     with contextlib.ExitStack() as stack:
         if scheduler.startswith(LOCAL):
-            with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_RETRIES}):
+            local = {"distributed.scheduler.allowed-failures": LOCAL_RETRIES, "distributed.worker.preload": [__name__]}
+            with dask.config.set(local), _interrupts_ignored():
                 cluster = stack.enter_context(
                     distributed.LocalCluster(
-                        n_workers=int(scheduler[len(LOCAL) :]), threads_per_worker=1, processes=True, dashboard_address=None
+                        n_workers=int(scheduler[len(LOCAL) :]),
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,  # not its warnings on a stop, which the batch reports in its own line
                     )
                 )
             client = stack.enter_context(distributed.Client(cluster))
@@ -152,6 +159,26 @@ def grade_parcel(parcel: Parcel, settings: Settings, shown_as: str, allow_unisol
             report = grade(unpack(parcel, folder), settings=settings, hide=(folder,))
         texts = render(dataclasses.replace(report, submission=shown_as))
         return json.dumps({**placed, "isolated": walls.isolated, "files": texts})
+
+
+@contextlib.contextmanager
+def _interrupts_ignored():
+    """Ctrl-C ignored while a local cluster's worker processes start: they inherit that (as ``dask_setup`` keeps it),
+    so that a terminal's Ctrl-C, sent to the whole process group, reaches only the driver, which stops them itself."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a batch started elsewhere has no terminal's Ctrl-C to fear
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def dask_setup(worker) -> None:
+    """Dask's preload hook, run in each worker process of a ``local:N`` cluster as it starts, a restarted one too:
+    Ctrl-C ignored (see ``_interrupts_ignored``)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _prepared = False

@@ -78,3 +78,22 @@ def test_a_batch_stopped_by_ctrl_c_keeps_what_it_finished_and_says_so_in_one_lin
     with open(out / "gradebook.csv", newline="") as f:
         assert {row["student"] for row in csv.DictReader(f)} == kept
     assert left == set(), "processes of the batch still run after it exited"
+
+
+def test_a_batch_on_a_local_dask_cluster_stopped_by_ctrl_c_keeps_what_it_finished_and_leaves_no_process(tmp_path):
+    pytest.importorskip("distributed")
+    cohort, out = tmp_path / "cohort", tmp_path / "out"
+    cohort.mkdir()
+    for name in ("bug_dwh_uses_h_t.py", "hang_at_import.py", "ok_every_step.py"):
+        shutil.copy(FIXTURES / name, cohort / name)
+    process = start("batch", cohort, "--out", out, "--scheduler", "local:2", "--timeout", 60, "--max-examples", 10)
+    wait_for(lambda: len(list(out.glob("*/fingerprint.json"))) == 2)  # the hang takes its 60 s
+    returncode, stdout, err, left = stop(process, signal.SIGINT, group=True)
+    assert returncode == 130, err
+    assert err.splitlines() == [
+        f"interrupted: 2 of 3 submissions are graded and kept in {out} (2 now, 0 unchanged), and listed in its gradebook.csv"
+        " and summary.md; rerun the same command to grade the other 1"
+    ]
+    with open(out / "gradebook.csv", newline="") as f:
+        assert {row["student"] for row in csv.DictReader(f)} == {"bug_dwh_uses_h_t", "ok_every_step"}
+    assert left == set(), "processes of the batch still run after it exited"
