@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import signal
@@ -45,9 +46,10 @@ LOCAL_RETRIES = 1
 IN_FLIGHT_PER_THREAD = 2
 """Tasks the driver keeps submitted per worker thread: enough to keep every worker busy, few enough that the parcels
 waiting in the driver's and the scheduler's memory stay bounded, however large the cohort."""
+CAPACITY_CHECK = 1.0
+"""Seconds between two counts of the cluster's worker threads while a batch runs."""
 WORKER_WAIT = 60.0
 """Seconds the driver waits for a first worker to join a scheduler that has none."""
-REPORT_NAMES = ("report.json", "report.md", "junit.xml", "results.json")  # grading.reports.WRITERS, without importing the checks
 _ONE_AT_A_TIME = threading.Lock()
 
 
@@ -181,17 +183,12 @@ def dask_setup(worker) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-_prepared = False
-
-
+@functools.cache
 def _prepare_process() -> None:
     """Once per Dask worker process, as a local batch's grading process: one thread for torch and BLAS."""
-    global _prepared
-    if not _prepared:
-        import torch  # noqa: PLC0415
+    import torch  # noqa: PLC0415
 
-        torch.set_num_threads(1)
-        _prepared = True
+    torch.set_num_threads(1)
 
 
 def _worker_name() -> str:
@@ -204,7 +201,9 @@ def _worker_name() -> str:
 
 
 def parse_result(text: str) -> dict:
-    """A task's JSON result, checked: report texts under exactly ``REPORT_NAMES``, or ``refused`` with why; ValueError if not."""
+    """A task's JSON result, checked: a text for each of ``grading.reports.WRITERS``, or ``refused`` with why; ValueError if not."""
+    from grading.reports import WRITERS  # noqa: PLC0415
+
     try:
         found = json.loads(text)
     except (TypeError, ValueError):
@@ -218,8 +217,8 @@ def parse_result(text: str) -> dict:
             raise ValueError("the Dask worker refused without saying why")
         return found
     files = found.get("files")
-    if not isinstance(files, dict) or sorted(files) != sorted(REPORT_NAMES) or not all(isinstance(t, str) for t in files.values()):
-        raise ValueError(f"the Dask worker's result does not hold the reports {', '.join(REPORT_NAMES)}")
+    if not isinstance(files, dict) or sorted(files) != sorted(WRITERS) or not all(isinstance(t, str) for t in files.values()):
+        raise ValueError(f"the Dask worker's result does not hold the reports {', '.join(WRITERS)}")
     if not isinstance(found.get("isolated"), bool):
         raise ValueError("the Dask worker's result does not say whether it isolated the submission")
     return found
@@ -235,32 +234,35 @@ class Outcome:
 
 
 def graded(client: Client, items: list, send, *, task=grade_parcel) -> Iterator[Outcome]:
-    """Run ``task(*send(item))`` on the cluster for each of ``items``, at most IN_FLIGHT_PER_THREAD per worker thread
-    at once, and yield each one's outcome as it completes. ``send(item)`` packs the item's arguments when it is
-    submitted, so that only the parcels in flight are held in memory. Ctrl-C cancels what is still submitted."""
+    """Run ``task(*send(item))`` on the cluster for each of ``items`` and yield each one's outcome as it completes.
+
+    At most IN_FLIGHT_PER_THREAD tasks per worker thread are submitted at once, counted again every CAPACITY_CHECK
+    seconds, so that workers joining mid-batch get work. ``send(item)`` packs the item's arguments only when it is
+    submitted: only the parcels in flight are held in memory. Ctrl-C cancels what is still submitted.
+    """
     _, distributed = _import_dask()
-    threads = sum(client.nthreads().values()) or 1
     waiting = iter(items)
     running: dict = {}
     done = distributed.as_completed()
 
-    def submit_next() -> bool:
-        item = next(waiting, None)
-        if item is None:
-            return False
-        future = client.submit(task, *send(item), pure=False)
-        running[future] = item
-        done.add(future)
-        return True
+    def capacity() -> int:
+        return max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
 
-    for _ in range(max(2, IN_FLIGHT_PER_THREAD * threads)):
-        if not submit_next():
-            break
+    def fill(limit: int) -> None:
+        while len(running) < limit and (item := next(waiting, None)) is not None:
+            future = client.submit(task, *send(item), pure=False)
+            running[future] = item
+            done.add(future)
+
+    limit, counted = capacity(), time.monotonic()
+    fill(limit)
     try:
         for future in done:
             item = running.pop(future)
             yield _outcome(item, future, distributed)
-            submit_next()
+            if time.monotonic() - counted > CAPACITY_CHECK:
+                limit, counted = capacity(), time.monotonic()
+            fill(limit)
     finally:
         if running:
             client.cancel(list(running))

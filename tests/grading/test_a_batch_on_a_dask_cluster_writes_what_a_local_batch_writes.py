@@ -205,3 +205,27 @@ def test_the_command_line_grades_on_a_local_cluster_of_its_own(tmp_path):
     assert "1 submissions (1 graded" in done.stdout
     row = next(csv.DictReader((tmp_path / "out" / "gradebook.csv").open()))
     assert (row["student"], row["status"]) == ("frank", "graded") and float(row["total (of 100)"]) < 100
+
+
+def _refused_after_a_while(item):
+    """A grading of 0.2 s that refuses, as a worker without isolation does; its result says when it ran, as its "worker"."""
+    import time
+
+    started = time.monotonic()
+    time.sleep(0.2)
+    return json.dumps({"host": "h", "worker": f"{started} {time.monotonic()}", "waited": 0, "refused": "a test"})
+
+
+def test_workers_that_join_mid_batch_get_submissions_to_grade():
+    from grading import cluster
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as growing:
+        with distributed.Client(growing) as client:
+            spans = []
+            for outcome in cluster.graded(client, list(range(60)), lambda item: (item,), task=_refused_after_a_while):
+                spans.append(tuple(map(float, outcome.result["worker"].split())))
+                if len(spans) == 1:
+                    growing.scale(4)
+    assert len(spans) == 60
+    most_at_once = max(sum(start <= moment < end for start, end in spans) for moment, _ in spans)
+    assert most_at_once >= 3, "the workers that joined were not kept busy"
