@@ -96,4 +96,6 @@ def test_a_batch_on_a_local_dask_cluster_stopped_by_ctrl_c_keeps_what_it_finishe
     ]
     with open(out / "gradebook.csv", newline="") as f:
         assert {row["student"] for row in csv.DictReader(f)} == {"bug_dwh_uses_h_t", "ok_every_step"}
-    assert left == set(), "processes of the batch still run after it exited"
+    # Python's multiprocessing resource tracker, which Dask's worker processes start, ends on its own once it reads the
+    # end of its pipe from the exited grader: it may still be exiting now, so give what is left a moment.
+    wait_for(lambda: not still_alive(left), seconds=5)
