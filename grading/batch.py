@@ -104,6 +104,7 @@ class Result:
     reused: int = 0
     seconds: float = 0.0
     skipped: list[Skipped] = field(default_factory=list)  # entries that are not students
+    similarity: dict | None = None  # grading.similarity's analysis of the cohort (``Similarity.to_dict()``)
 
 
 def why_not_a_submission(path: Path) -> str:
@@ -361,8 +362,12 @@ def run(
     on_done: Callable[[Row, int, int], None] | None = None,
     allow_unisolated: bool = False,
     scheduler: str | None = None,
+    similarity_threshold: float = 0.5,
 ) -> Result:
     """Grade every entry of ``folder`` into ``out``; ``on_done(row, finished, total)`` after each one.
+
+    Then compare the submissions (``grading.similarity``): pairs at or above ``similarity_threshold`` in code or
+    behaviour are listed in the summary and shown in similarity.html.
 
     ``scheduler``: grade on that Dask cluster (``grading.cluster``: ``tcp://HOST:PORT``, or ``local:N``) rather than
     in ``jobs`` local grading processes. Unisolated (``unisolated_refusal``, or a Dask worker that cannot isolate),
@@ -424,9 +429,9 @@ def run(
                     result.graded += 1
             if result.rows:  # an empty gradebook would only hide an earlier one
                 with _interrupts_ignored():
-                    _finish(result, settings, out, problem_ids, started)
+                    _finish(result, settings, out, problem_ids, started, students, similarity_threshold)
             raise Interrupted(result, total) from stop
-        _finish(result, settings, out, problem_ids, started)
+        _finish(result, settings, out, problem_ids, started, students, similarity_threshold)
     return result
 
 
@@ -502,9 +507,20 @@ def unisolated_refusal(allow_unisolated: bool) -> str:
     )
 
 
-def _finish(result: Result, settings: Settings, out: Path, problem_ids: list[str], started: float) -> None:
-    """Sort the rows, time the batch, and write the gradebook and summary of the rows."""
+def _finish(
+    result: Result, settings: Settings, out: Path, problem_ids: list[str], started: float, students: list[Entry], threshold: float
+) -> None:
+    """Sort the rows, compare the submissions (``grading.similarity``: similarity.html), time the batch, and write the
+    gradebook and summary of the rows."""
+    from grading import similarity  # noqa: PLC0415
+    from grading.reports.similarity_html import similarity_html  # noqa: PLC0415
+
     result.rows.sort(key=lambda r: r.student)
+    finished = {row.student for row in result.rows}
+    paths = {entry.student: entry.path for entry in students if entry.student in finished}
+    found, codes = similarity.of_cohort(paths, settings.assignment, grades=out, threshold=threshold)
+    result.similarity = found.to_dict()
+    write_atomically(out / "similarity.html", similarity_html(result.similarity, codes, f"{settings.assignment}: similar submissions"))
     result.seconds = time.monotonic() - started
     write_cohort(result, settings, out, problem_ids)
 

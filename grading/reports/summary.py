@@ -123,6 +123,7 @@ def summary_json(result, settings) -> dict:
         "slowest": [{"student": r.student, "seconds": round(r.seconds, 2)} for r in sorted(rows, key=lambda r: -r.seconds)[:SLOWEST]],
         "ungradable": [{"student": r.student, "status": r.status, "reason": r.reason} for r in rows if r.status != "graded"],
         "skipped": [{"entry": s.name, "why": s.why} for s in result.skipped],
+        "similar": getattr(result, "similarity", None),
         "graded_on": graded_on(rows),
         "placement": [{"student": r.student, "host": r.host, "worker": r.worker, "waited": r.waited} for r in rows if r.host],
     }
@@ -179,6 +180,7 @@ def summary_markdown(result, settings, svg_name: str) -> str:
         lines += ["", f"{data['unexplained_failures']} of {data['submissions']} failed a check that no known mistake explains."]
     lines += ["", "## Slowest submissions", "", "| student | seconds |", "|---|---:|"]
     lines += [f"| {markdown_text(s['student'])} | {s['seconds']:.2f} |" for s in data["slowest"]]
+    lines += similar_markdown(data["similar"])
     if data["graded_on"]:
         lines += ["", "## Where they were graded", "", "summary.json's `placement` names each submission's.", ""]
         lines += ["| host | grading process | submissions | mean wait (s) | longest wait (s) |", "|---|---|---:|---:|---:|"]
@@ -191,3 +193,37 @@ def summary_markdown(result, settings, svg_name: str) -> str:
     else:
         lines.append("None: every submission was graded.")
     return "\n".join(lines) + "\n"
+
+
+def _share(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+def similar_markdown(similar: dict | None) -> list[str]:
+    """The similar pairs and clusters, as evidence for a person to judge (``grading.similarity``)."""
+    if similar is None:
+        return []
+    lines = ["", "## Similar submissions", ""]
+    lines.append(
+        f"Pairs at or above {_share(similar['threshold'])} in code or in behaviour ({similar['method']}); evidence for a person"
+        " to judge in `similarity.html`, never a score."
+    )
+    lines.append("")
+    if similar["flagged"]:
+        lines += ["| pair | code | each one's own code in the other | behaviour | wrong answers in common |", "|---|---:|---:|---:|---:|"]
+        for p in similar["flagged"]:
+            pair = f"{markdown_text(p['a'])} and {markdown_text(p['b'])}"
+            each = f"{_share(p['code_a'])} / {_share(p['code_b'])}"
+            lines.append(f"| {pair} | {_share(p['code'])} | {each} | {_share(p['behaviour'])} | {p['shared_wrong']} |")
+        if similar["flagged_count"] > len(similar["flagged"]):
+            lines.append(f"\n{similar['flagged_count'] - len(similar['flagged'])} more pairs are in summary.json's count only.")
+    else:
+        lines.append(f"No pair of the {similar['compared']} submissions reaches the threshold.")
+    if similar["clusters"]:
+        lines += ["", "Clusters: " + "; ".join(", ".join(markdown_text(s) for s in c) for c in similar["clusters"]) + "."]
+    if similar["nearest_below"]:
+        below = ", ".join(
+            f"{markdown_text(p['a'])} and {markdown_text(p['b'])} ({_share(p['code'])})" for p in similar["nearest_below"][:3]
+        )
+        lines += ["", f"The most similar below the threshold: {below}."]
+    return lines

@@ -1,0 +1,335 @@
+"""Similar submissions: the pairs an instructor should look at, as evidence for a person to judge, never as a score.
+
+Two signals, each a share from 0 to 1:
+
+- **code**: winnowed fingerprints (Schleimer, Wilkerson and Aiken, "Winnowing", SIGMOD 2003: the algorithm of
+  MOSS) of the graded code after normalisation. Pygments tokenizes it; comments, docstrings and whitespace are
+  dropped, every identifier becomes ``N`` (builtins such as ``range`` stay) and every string ``S``, so renaming
+  and reformatting change nothing. A notebook counts by its code cells only. Every k-gram of the assignment's
+  starter and instructor-provided code is subtracted, so a cohort sharing the template does not look alike. A
+  pair's code share is the larger of the two shares of each one's own tokens covered by k-grams found in both.
+- **behaviour**: the wrong answers both gave on the same drawn cases (each failed check's counterexample and
+  message, which hold the received values), as a Jaccard share. Only wrong answers count (two correct programs
+  are not evidence), and only those no known mistake explains (a common mistake is common).
+
+Written here rather than with ``copydetect``: its k-grams are hashed with Python's ``hash``, which varies between
+processes, so its shares would change from run to run, against the grader's determinism. The hashing here is
+BLAKE2b of the normalized tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+from pygments.lexers import PythonLexer
+from pygments.token import Comment, Name, String, Text
+
+K = 16
+"""Tokens per k-gram: shorter matches are noise (``np.tanh(N @ N + N @ N + N)`` is everyone's)."""
+WINDOW = 6
+"""Winnowing window: any match of K + WINDOW - 1 tokens is sure to be found."""
+THRESHOLD = 0.5
+"""The default share above which a pair is listed (``--similarity-threshold``), chosen on the fixtures (README)."""
+MIN_TOKENS = 40
+"""A pair's code share counts only where at least this many of its tokens match: a few shared lines are not a copy."""
+LISTED = 0.2
+"""Pairs below this code share and without a shared wrong answer are not kept: the summary's "nearest below" list."""
+MOST_PAIRS = 50
+"""Pairs the summary lists at most, the most similar first."""
+
+
+@dataclass(frozen=True)
+class Code:
+    """One submission's graded code, normalized: each token's text and its span in ``text``."""
+
+    student: str
+    text: str
+    tokens: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+def normalized(student: str, text: str) -> Code:
+    """``text`` tokenized and normalized as the module's docstring says."""
+    tokens, spans = [], []
+    for start, kind, value in PythonLexer().get_tokens_unprocessed(text):
+        if kind in Comment or kind in Text or kind in String.Doc or not value.strip():
+            continue
+        if kind in Name.Builtin:
+            word = value
+        elif kind in Name:
+            word = "N"
+        elif kind in String:
+            word = "S"
+            if spans and tokens[-1] == "S" and spans[-1][1] == start:  # one string, lexed in parts
+                spans[-1] = (spans[-1][0], start + len(value))
+                continue
+        else:
+            word = value
+        tokens.append(word)
+        spans.append((start, start + len(value)))
+    return Code(student, text, tuple(tokens), tuple(spans))
+
+
+def gram_hashes(tokens: tuple[str, ...]) -> np.ndarray:
+    """The hash of each K-gram of ``tokens``, in order (empty when there are fewer than K)."""
+    count = len(tokens) - K + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    return np.fromiter(
+        (int.from_bytes(hashlib.blake2b("\x1f".join(tokens[i : i + K]).encode(), digest_size=8).digest(), "little") for i in range(count)),
+        dtype=np.uint64,
+        count=count,
+    )
+
+
+def winnowed(hashes: np.ndarray) -> set[int]:
+    """The fingerprints: the smallest hash of each window of WINDOW consecutive k-grams."""
+    if len(hashes) <= WINDOW:
+        return set(hashes.tolist())
+    windows = np.lib.stride_tricks.sliding_window_view(hashes, WINDOW)
+    return set(windows.min(axis=1).tolist())
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    code: Code
+    hashes: np.ndarray  # every k-gram's hash, starter k-grams included (positions matter for highlighting)
+    own: np.ndarray  # per k-gram: not one of the starter's
+    selected: frozenset[int]  # winnowed, starter removed
+    own_tokens: int  # tokens covered by no starter k-gram
+
+
+def fingerprint(code: Code, starter: frozenset[int]) -> Fingerprint:
+    hashes = gram_hashes(code.tokens)
+    own = ~np.isin(hashes, np.fromiter(starter, dtype=np.uint64, count=len(starter))) if starter else np.ones(len(hashes), bool)
+    template = _covered(~own, len(code.tokens))
+    return Fingerprint(code, hashes, own, frozenset(winnowed(hashes[own])), int((~template).sum()))
+
+
+def starter_hashes(texts: list[str]) -> frozenset[int]:
+    """Every k-gram of the starter and instructor-provided code."""
+    found: set[int] = set()
+    for text in texts:
+        found.update(gram_hashes(normalized("", text).tokens).tolist())
+    return frozenset(found)
+
+
+def _covered(grams: np.ndarray, size: int) -> np.ndarray:
+    """Which of ``size`` tokens the k-grams flagged in ``grams`` cover (k-gram i covers tokens i to i + K - 1)."""
+    edges = np.zeros(size + 1, np.int64)
+    starts = np.flatnonzero(grams)
+    np.add.at(edges, starts, 1)
+    np.add.at(edges, np.minimum(starts + K, size), -1)
+    return np.cumsum(edges[:size]) > 0
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two submissions, their shares of code and behaviour, and where their code matches (character spans)."""
+
+    a: str
+    b: str
+    code: float
+    code_a: float  # the share of a's own tokens matched in b
+    code_b: float
+    matched_tokens: int
+    behaviour: float | None  # None when either has no wrong answer to compare
+    shared_wrong: int
+    regions_a: tuple[tuple[int, int], ...] = ()
+    regions_b: tuple[tuple[int, int], ...] = ()
+    flagged: bool = False
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "regions_a": [list(r) for r in self.regions_a], "regions_b": [list(r) for r in self.regions_b]}
+
+
+def _regions(mask: np.ndarray, spans: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    """Runs of matched tokens as character spans of the text, from a run's first token's start to its last one's end."""
+    edges = np.diff(np.concatenate([[False], mask, [False]]).astype(np.int8))
+    firsts, lasts = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return tuple((spans[f][0], spans[last][1]) for f, last in zip(firsts, lasts))
+
+
+def code_pair(x: Fingerprint, y: Fingerprint) -> tuple[float, float, int, np.ndarray, np.ndarray]:
+    """Shares of x's and y's own tokens matched in the other, the matched tokens, and which tokens of each match."""
+    shared = np.intersect1d(x.hashes[x.own], y.hashes[y.own])
+    in_x = _covered(np.isin(x.hashes, shared) & x.own, len(x.code.tokens))
+    in_y = _covered(np.isin(y.hashes, shared) & y.own, len(y.code.tokens))
+    share_x = in_x.sum() / x.own_tokens if x.own_tokens else 0.0
+    share_y = in_y.sum() / y.own_tokens if y.own_tokens else 0.0
+    return float(min(share_x, 1.0)), float(min(share_y, 1.0)), int(min(in_x.sum(), in_y.sum())), in_x, in_y
+
+
+def wrong_answers(report: dict) -> frozenset[str]:
+    """What a report's failed checks received, on which case: a signature per wrong answer no known mistake explains."""
+    found = set()
+    for problem in report.get("problems", []):
+        for check in problem.get("checks", []):
+            explained = (check.get("diagnosis") or {}).get("mistakes")
+            if check.get("status") == "failed" and not explained:
+                found.add(json.dumps([problem.get("id"), check.get("name"), check.get("counterexample"), check.get("message")]))
+    return frozenset(found)
+
+
+@dataclass
+class Similarity:
+    """The analysis of a cohort: its pairs (the most similar first), those flagged, the clusters they form."""
+
+    threshold: float
+    pairs: list[Pair] = field(default_factory=list)
+    clusters: list[list[str]] = field(default_factory=list)
+    compared: int = 0
+    skipped: list[str] = field(default_factory=list)  # submissions with no code to compare
+
+    @property
+    def flagged(self) -> list[Pair]:
+        return [p for p in self.pairs if p.flagged]
+
+    def to_dict(self) -> dict:
+        return {
+            "threshold": self.threshold,
+            "method": f"winnowed {K}-token fingerprints (window {WINDOW}), starter subtracted; behaviour: unexplained wrong answers",
+            "compared": self.compared,
+            "flagged": [p.to_dict() for p in self.flagged[:MOST_PAIRS]],
+            "flagged_count": len(self.flagged),
+            "nearest_below": [{k: v for k, v in p.to_dict().items() if not k.startswith("regions")} for p in self.pairs if not p.flagged][
+                :5
+            ],
+            "clusters": self.clusters,
+            "skipped": self.skipped,
+        }
+
+
+def analyse(
+    codes: dict[str, str],
+    reports: dict[str, dict] | None = None,
+    *,
+    starter: list[str] = (),
+    threshold: float = THRESHOLD,
+    earlier: dict[str, str] | None = None,
+) -> Similarity:
+    """Compare every two of ``codes`` (student -> graded code), and each of them with ``earlier`` (an earlier cohort's,
+    by a name such as ``2025/alice``, never with one another); ``reports`` (student -> report.json data) adds the
+    behaviour signal. Pairs at or above ``threshold`` in either signal are flagged; clusters join flagged pairs."""
+    reports = reports or {}
+    template = starter_hashes(list(starter))
+    prints = {s: fingerprint(normalized(s, text), template) for s, text in codes.items()}
+    older = {s: fingerprint(normalized(s, text), template) for s, text in (earlier or {}).items()}
+    result = Similarity(threshold, compared=len(prints), skipped=sorted(s for s, p in prints.items() if not p.selected))
+    candidates = _candidates(prints, older)
+    wrong = {s: wrong_answers(r) for s, r in reports.items()}
+    for a, b in sorted(candidates | _same_wrong(wrong)):
+        x, y = (prints.get(a) or older[a]), (prints.get(b) or older[b])
+        share_a, share_b, matched, in_a, in_b = code_pair(x, y)
+        code = max(share_a, share_b) if matched >= MIN_TOKENS else 0.0
+        wa, wb = wrong.get(a, frozenset()), wrong.get(b, frozenset())
+        behaviour = len(wa & wb) / len(wa | wb) if wa and wb else None
+        flagged = code >= threshold or (behaviour is not None and behaviour >= threshold)
+        if flagged or code >= LISTED or behaviour:
+            regions = (_regions(in_a, x.code.spans), _regions(in_b, y.code.spans)) if flagged else ((), ())
+            result.pairs.append(
+                Pair(a, b, round(code, 3), round(share_a, 3), round(share_b, 3), matched,
+                     None if behaviour is None else round(behaviour, 3), len(wa & wb), *regions, flagged)
+            )  # fmt: skip
+    result.pairs.sort(key=lambda p: (-max(p.code, p.behaviour or 0.0), p.a, p.b))
+    result.clusters = _clusters(result.flagged)
+    return result
+
+
+def _candidates(prints: dict[str, Fingerprint], older: dict[str, Fingerprint]) -> set[tuple[str, str]]:
+    """Pairs sharing at least one fingerprint: the cohort's among themselves, and each with each earlier one."""
+    holders: dict[int, list[str]] = defaultdict(list)
+    for student, found in prints.items():
+        for value in found.selected:
+            holders[value].append(student)
+    pairs = {tuple(sorted(p)) for names in holders.values() for p in combinations(names, 2)}
+    for name, found in older.items():
+        for value in found.selected:
+            pairs.update((student, name) for student in holders.get(value, ()))
+    return pairs
+
+
+def _same_wrong(wrong: dict[str, frozenset[str]]) -> set[tuple[str, str]]:
+    """Pairs that gave at least one same wrong answer."""
+    holders: dict[str, list[str]] = defaultdict(list)
+    for student, answers in wrong.items():
+        for answer in answers:
+            holders[answer].append(student)
+    return {tuple(sorted(p)) for names in holders.values() for p in combinations(names, 2)}
+
+
+def _clusters(pairs: list[Pair]) -> list[list[str]]:
+    """Groups of submissions joined by flagged pairs, the largest first."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.setdefault(name, name) != name:
+            name = parent[name]
+        return name
+
+    for pair in pairs:
+        parent[root(pair.a)] = root(pair.b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in parent:
+        groups[root(name)].append(name)
+    return sorted((sorted(g) for g in groups.values() if len(g) > 1), key=lambda g: (-len(g), g))
+
+
+def graded_code(path: Path, class_names: tuple[str, ...]) -> str | None:
+    """The code a grading of ``path`` runs (``grading.load``: the graded file; a notebook's code cells), or None."""
+    from grading import load  # noqa: PLC0415
+
+    submission = load.load(path, class_names)
+    if submission.error or not submission.sources:
+        return None
+    return "\n\n".join(source["code"] for source in submission.sources)
+
+
+def starter_texts(assignment_folder: Path, class_names: tuple[str, ...]) -> list[str]:
+    """The code an assignment gives every student: its starters and every module it supplies (not its solution or
+    its mistakes)."""
+    texts = []
+    for path in sorted(assignment_folder.iterdir()):
+        if path.name not in ("__init__.py", "solution.py", "mistakes.py") and path.suffix in (".py", ".ipynb"):
+            texts.append(graded_code(path, class_names) or "")
+    return texts
+
+
+REPORT_BYTES = 64 * 2**20
+"""The most of a stored report.json read for its wrong answers."""
+
+
+def of_cohort(
+    students: dict[str, Path],
+    assignment: str,
+    *,
+    grades: Path | None = None,
+    threshold: float = THRESHOLD,
+    against: dict[str, Path] | None = None,
+) -> tuple[Similarity, dict[str, str]]:
+    """The analysis of ``students`` (name -> submission path) for ``assignment``, with the behaviour read from
+    ``grades/<name>/report.json`` where a batch wrote one, and each compared with ``against`` (an earlier cohort's
+    submissions by name); and the code each was compared by."""
+    import assignments  # noqa: PLC0415
+
+    from grading.submission_files import read_regular  # noqa: PLC0415
+
+    spec = assignments.get(assignment)
+    names = tuple(c.cls for c in spec.contracts)
+    codes = {s: text for s, path in students.items() if (text := graded_code(path, names)) is not None}
+    earlier = {s: text for s, path in (against or {}).items() if (text := graded_code(path, names)) is not None}
+    reports = {}
+    for student in codes if grades else ():
+        try:
+            reports[student] = json.loads(read_regular(grades / student / "report.json", REPORT_BYTES))
+        except (OSError, ValueError):
+            continue  # not graded (yet): code alone
+    starter = starter_texts(spec.folder, names)
+    found = analyse(codes, reports, starter=starter, threshold=threshold, earlier=earlier)
+    return found, {**earlier, **codes}
