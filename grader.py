@@ -29,7 +29,7 @@ from pathlib import Path
 
 # The API imports the checks, and what they import, inside its functions: `main` first starts torch importing in a
 # process of its own (grading.torch_oracle), then grades while torch imports.
-from grading.api import Settings, batch, check, choose_assignment, grade
+from grading.api import SIMILARITY_THRESHOLD, Settings, batch, check, choose_assignment, grade, similar
 
 DEFAULT_ASSIGNMENT = "dic-sprint22"
 """The assignment ``ci-template`` writes a workflow for, unless told another."""
@@ -146,8 +146,16 @@ def _parser() -> argparse.ArgumentParser:
     check_cmd.add_argument(
         "--max-examples", type=_positive_int, default=quick.max_examples, help=f"cases per property (default {quick.max_examples})"
     )
+    similar_options = _Parser(add_help=False)  # the options batch and similar share
+    similar_options.add_argument(
+        "--similarity-threshold",
+        type=_percent,
+        default=100 * SIMILARITY_THRESHOLD,
+        metavar="PCT",
+        help=f"list the pairs with at least this share of code or behaviour in common (default {100 * SIMILARITY_THRESHOLD:g})",
+    )
     batch_cmd = commands.add_parser(
-        "batch", parents=[common, graded], help="grade every submission in a folder: reports, gradebook.csv, summary.md"
+        "batch", parents=[common, graded, similar_options], help="grade every submission in a folder: reports, gradebook.csv, summary.md"
     )
     batch_cmd.add_argument("--out", required=True, help="folder for the reports, the gradebook and the summary")
     batch_cmd.add_argument("--jobs", type=_positive_int, default=None, help="submissions graded at once (default: the number of cores)")
@@ -163,6 +171,18 @@ def _parser() -> argparse.ArgumentParser:
         "--allow-unisolated",
         action="store_true",
         help="grade even where workers cannot be isolated (not root, no user namespaces): every report says so",
+    )
+    similar_cmd = commands.add_parser(
+        "similar",
+        parents=[similar_options],
+        help="compare a cohort's submissions by code and by behaviour: similarity.html, similarity.json",
+    )
+    similar_cmd.add_argument("path", help="the cohort's folder, one submission per entry, as for batch")
+    similar_cmd.add_argument("--assignment", default=None, help="assignment name (default: the one the cohort's files define)")
+    similar_cmd.add_argument("--out", required=True, help="folder for similarity.html and similarity.json")
+    similar_cmd.add_argument("--grades", default=None, help="a batch's --out for this cohort: adds the behaviour signal")
+    similar_cmd.add_argument(
+        "--against", nargs="+", default=[], metavar="PREVIOUS_COHORT", help="earlier cohorts' folders to compare each one with"
     )
     ci_cmd = commands.add_parser("ci-template", help="print a GitHub Actions workflow that grades a submission repository")
     ci_cmd.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help=f"assignment name (default {DEFAULT_ASSIGNMENT})")
@@ -300,10 +320,13 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(ambiguous))
         if args.command != "check":
             print(chosen, file=sys.stderr)
-    if args.command == "batch":
+    if args.command in ("batch", "similar"):
         if not Path(args.path).is_dir():
-            parser.error(f"batch needs a folder of submissions; {args.path} is a file")
-        return _batch_command(args)
+            parser.error(f"{args.command} needs a folder of submissions; {args.path} is a file")
+        for earlier in getattr(args, "against", ()):
+            if not Path(earlier).is_dir():
+                parser.error(f"--against needs earlier cohorts' folders; {earlier} is not one")
+        return _batch_command(args) if args.command == "batch" else _similar_command(args)
     if args.command == "check":
         from grading.reports.terminal import print_summary
 
@@ -357,6 +380,7 @@ def _batch_command(args) -> int:
                 on_done=on_done,
                 allow_unisolated=args.allow_unisolated,
                 scheduler=args.scheduler,
+                similarity_threshold=args.similarity_threshold / 100,
             )
     except Interrupted as stop:
         print(_batch_interrupted_line(stop, args.out), file=sys.stderr)
@@ -369,6 +393,26 @@ def _batch_command(args) -> int:
     if result.skipped:
         print(f"skipped, as they cannot be submissions: {', '.join(f'{s.name} ({s.why})' for s in result.skipped)}")
     print(f"gradebook: {Path(args.out) / 'gradebook.csv'}; summary: {Path(args.out) / 'summary.md'}")
+    return 0
+
+
+def _similar_command(args) -> int:
+    import json  # noqa: PLC0415
+
+    from grading.reports import write_atomically  # noqa: PLC0415
+    from grading.reports.similarity_html import similarity_html  # noqa: PLC0415
+
+    found, codes = similar(
+        args.path, args.assignment, grades=args.grades, against=tuple(args.against), threshold=args.similarity_threshold / 100
+    )
+    data, out = found.to_dict(), Path(args.out)
+    write_atomically(out / "similarity.json", json.dumps(data, indent=2) + "\n")
+    write_atomically(out / "similarity.html", similarity_html(data, codes, f"{args.path}: similar submissions"))
+    for pair in data["flagged"]:
+        behaviour = "n/a" if pair["behaviour"] is None else f"{100 * pair['behaviour']:.0f}%"
+        print(f"{pair['a']} and {pair['b']}: code {100 * pair['code']:.0f}%, behaviour {behaviour}")
+    reached = f"{data['flagged_count']} pairs of the {data['compared']} submissions at or above {args.similarity_threshold:g}%"
+    print(f"{reached}; see {out / 'similarity.html'}")
     return 0
 
 

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grading.single import CHECK_EXAMPLES, Settings, check, choose_assignment, grade, secret_seed, settled
+from grading.single import CHECK_EXAMPLES, SIMILARITY_THRESHOLD, Settings, check, choose_assignment, grade, secret_seed, settled
 
 if TYPE_CHECKING:
     from grading.batch import Result, Row
 
-__all__ = ["CHECK_EXAMPLES", "Settings", "batch", "check", "choose_assignment", "grade", "secret_seed"]
+__all__ = ["CHECK_EXAMPLES", "SIMILARITY_THRESHOLD", "Settings", "batch", "check", "choose_assignment", "grade", "secret_seed", "similar"]
 
 
 def batch(
@@ -39,6 +39,7 @@ def batch(
     on_done: Callable[[Row, int, int], None] | None = None,
     allow_unisolated: bool = False,
     scheduler: str | None = None,
+    similarity_threshold: float = SIMILARITY_THRESHOLD,
     **options,
 ) -> Result:
     """Grade every entry of ``folder`` (a .py, a notebook or a folder each) into ``out``, with a gradebook and a summary.
@@ -49,6 +50,7 @@ def batch(
     each. Where workers cannot be isolated (``grading.sandbox``), ValueError unless ``allow_unisolated``.
     ``scheduler``: grade on a Dask cluster instead, at that address (``tcp://HOST:8786``), or on a new one of N local
     worker processes (``local:N``); ``grading.cluster.Unusable`` when it cannot (no Dask, no worker, other versions).
+    Then the submissions are compared (``similar``); pairs at or above ``similarity_threshold`` are listed.
     """
     from grading import batch as cohort  # noqa: PLC0415 - only a batch needs it
 
@@ -56,5 +58,33 @@ def batch(
     if settings.assignment is None:
         settings = dataclasses.replace(settings, assignment=choose_assignment(folder)[0])
     return cohort.run(
-        folder, settings, out, jobs=jobs, force=force, on_done=on_done, allow_unisolated=allow_unisolated, scheduler=scheduler
+        folder,
+        settings,
+        out,
+        jobs=jobs,
+        force=force,
+        on_done=on_done,
+        allow_unisolated=allow_unisolated,
+        scheduler=scheduler,
+        similarity_threshold=similarity_threshold,
     )
+
+
+def similar(
+    folder: str | Path,
+    assignment: str | None = None,
+    *,
+    grades: str | Path | None = None,
+    against: tuple[str | Path, ...] = (),
+    threshold: float = SIMILARITY_THRESHOLD,
+):
+    """Compare the submissions of ``folder`` (``grading.similarity``), each also with every submission of the
+    ``against`` folders (earlier cohorts, named ``<folder>/<student>``); ``grades``, a batch's ``out`` for this cohort,
+    adds the behaviour signal. A ``grading.similarity.Similarity`` and the code each was compared by."""
+    from grading import batch as cohort  # noqa: PLC0415
+    from grading import similarity  # noqa: PLC0415
+
+    assignment = assignment or choose_assignment(folder)[0]
+    students = {e.student: e.path for e in cohort.entries(Path(folder))}
+    earlier = {f"{Path(f).resolve().name}/{e.student}": e.path for f in against for e in cohort.entries(Path(f))}
+    return similarity.of_cohort(students, assignment, grades=None if grades is None else Path(grades), threshold=threshold, against=earlier)

@@ -52,7 +52,7 @@ from pathlib import Path
 from grading.load import MAX_SOURCE_BYTES, NOTEBOOK_BYTES
 from grading.reports import render, write_atomically, write_texts
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
-from grading.single import Settings, grade
+from grading.single import SIMILARITY_THRESHOLD, Settings, grade
 from grading.submission_files import SKIPPED_DIRS, SOURCE_SUFFIXES, is_environment, read_regular, scan
 
 FINGERPRINT = "fingerprint.json"
@@ -362,7 +362,7 @@ def run(
     on_done: Callable[[Row, int, int], None] | None = None,
     allow_unisolated: bool = False,
     scheduler: str | None = None,
-    similarity_threshold: float = 0.5,
+    similarity_threshold: float = SIMILARITY_THRESHOLD,
 ) -> Result:
     """Grade every entry of ``folder`` into ``out``; ``on_done(row, finished, total)`` after each one.
 

@@ -19,6 +19,7 @@ BLAKE2b of the normalized tokens.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import defaultdict
@@ -30,12 +31,12 @@ import numpy as np
 from pygments.lexers import PythonLexer
 from pygments.token import Comment, Name, String, Text
 
+from grading.single import SIMILARITY_THRESHOLD
+
 K = 16
 """Tokens per k-gram: shorter matches are noise (``np.tanh(N @ N + N @ N + N)`` is everyone's)."""
 WINDOW = 6
 """Winnowing window: any match of K + WINDOW - 1 tokens is sure to be found."""
-THRESHOLD = 0.5
-"""The default share above which a pair is listed (``--similarity-threshold``), chosen on the fixtures (README)."""
 MIN_TOKENS = 40
 """A pair's code share counts only where at least this many of its tokens match: a few shared lines are not a copy."""
 LISTED = 0.2
@@ -101,6 +102,7 @@ class Fingerprint:
     code: Code
     hashes: np.ndarray  # every k-gram's hash, starter k-grams included (positions matter for highlighting)
     own: np.ndarray  # per k-gram: not one of the starter's
+    own_unique: np.ndarray  # the hashes of the k-grams not the starter's, sorted, once each
     selected: frozenset[int]  # winnowed, starter removed
     own_tokens: int  # tokens covered by no starter k-gram
 
@@ -109,7 +111,7 @@ def fingerprint(code: Code, starter: frozenset[int]) -> Fingerprint:
     hashes = gram_hashes(code.tokens)
     own = ~np.isin(hashes, np.fromiter(starter, dtype=np.uint64, count=len(starter))) if starter else np.ones(len(hashes), bool)
     template = _covered(~own, len(code.tokens))
-    return Fingerprint(code, hashes, own, frozenset(winnowed(hashes[own])), int((~template).sum()))
+    return Fingerprint(code, hashes, own, np.unique(hashes[own]), frozenset(winnowed(hashes[own])), int((~template).sum()))
 
 
 def starter_hashes(texts: list[str]) -> frozenset[int]:
@@ -122,11 +124,9 @@ def starter_hashes(texts: list[str]) -> frozenset[int]:
 
 def _covered(grams: np.ndarray, size: int) -> np.ndarray:
     """Which of ``size`` tokens the k-grams flagged in ``grams`` cover (k-gram i covers tokens i to i + K - 1)."""
-    edges = np.zeros(size + 1, np.int64)
-    starts = np.flatnonzero(grams)
-    np.add.at(edges, starts, 1)
-    np.add.at(edges, np.minimum(starts + K, size), -1)
-    return np.cumsum(edges[:size]) > 0
+    if not len(grams):
+        return np.zeros(size, bool)
+    return np.convolve(grams.astype(np.int32), np.ones(K, np.int32))[:size] > 0
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def _regions(mask: np.ndarray, spans: tuple[tuple[int, int], ...]) -> tuple[tupl
 
 def code_pair(x: Fingerprint, y: Fingerprint) -> tuple[float, float, int, np.ndarray, np.ndarray]:
     """Shares of x's and y's own tokens matched in the other, the matched tokens, and which tokens of each match."""
-    shared = np.intersect1d(x.hashes[x.own], y.hashes[y.own])
+    shared = np.intersect1d(x.own_unique, y.own_unique, assume_unique=True)
     in_x = _covered(np.isin(x.hashes, shared) & x.own, len(x.code.tokens))
     in_y = _covered(np.isin(y.hashes, shared) & y.own, len(y.code.tokens))
     share_x = in_x.sum() / x.own_tokens if x.own_tokens else 0.0
@@ -211,7 +211,7 @@ def analyse(
     reports: dict[str, dict] | None = None,
     *,
     starter: list[str] = (),
-    threshold: float = THRESHOLD,
+    threshold: float = SIMILARITY_THRESHOLD,
     earlier: dict[str, str] | None = None,
 ) -> Similarity:
     """Compare every two of ``codes`` (student -> graded code), and each of them with ``earlier`` (an earlier cohort's,
@@ -232,12 +232,16 @@ def analyse(
         behaviour = len(wa & wb) / len(wa | wb) if wa and wb else None
         flagged = code >= threshold or (behaviour is not None and behaviour >= threshold)
         if flagged or code >= LISTED or behaviour:
-            regions = (_regions(in_a, x.code.spans), _regions(in_b, y.code.spans)) if flagged else ((), ())
             result.pairs.append(
                 Pair(a, b, round(code, 3), round(share_a, 3), round(share_b, 3), matched,
-                     None if behaviour is None else round(behaviour, 3), len(wa & wb), *regions, flagged)
+                     None if behaviour is None else round(behaviour, 3), len(wa & wb), flagged=flagged)
             )  # fmt: skip
     result.pairs.sort(key=lambda p: (-max(p.code, p.behaviour or 0.0), p.a, p.b))
+    for i, pair in enumerate(result.pairs[:MOST_PAIRS]):  # where they match, for the pairs the summary lists
+        if pair.flagged:
+            x, y = (prints.get(pair.a) or older[pair.a]), (prints.get(pair.b) or older[pair.b])
+            _, _, _, in_a, in_b = code_pair(x, y)
+            result.pairs[i] = dataclasses.replace(pair, regions_a=_regions(in_a, x.code.spans), regions_b=_regions(in_b, y.code.spans))
     result.clusters = _clusters(result.flagged)
     return result
 
@@ -310,7 +314,7 @@ def of_cohort(
     assignment: str,
     *,
     grades: Path | None = None,
-    threshold: float = THRESHOLD,
+    threshold: float = SIMILARITY_THRESHOLD,
     against: dict[str, Path] | None = None,
 ) -> tuple[Similarity, dict[str, str]]:
     """The analysis of ``students`` (name -> submission path) for ``assignment``, with the behaviour read from
