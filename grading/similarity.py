@@ -41,6 +41,9 @@ MIN_TOKENS = 40
 """A pair's code share counts only where at least this many of its tokens match: a few shared lines are not a copy."""
 LISTED = 0.2
 """Pairs below this code share and without a shared wrong answer are not kept: the summary's "nearest below" list."""
+MAX_CODE = 256 * 2**10
+"""Characters of a submission's code compared: real ones hold a few thousand; a submission padded to the loader's
+10 MiB would otherwise cost the whole cohort's analysis its time."""
 MOST_PAIRS = 50
 """Pairs the summary lists at most, the most similar first."""
 
@@ -292,7 +295,7 @@ def graded_code(path: Path, class_names: tuple[str, ...]) -> str | None:
     submission = load.load(path, class_names)
     if submission.error or not submission.sources:
         return None
-    return "\n\n".join(source["code"] for source in submission.sources)
+    return "\n\n".join(source["code"] for source in submission.sources)[:MAX_CODE]
 
 
 def starter_texts(assignment_folder: Path, class_names: tuple[str, ...]) -> list[str]:
