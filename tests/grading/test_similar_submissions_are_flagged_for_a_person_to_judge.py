@@ -187,3 +187,24 @@ def test_a_students_text_cannot_script_the_page(tmp_path):
     parsed.feed(browser_dom(page))
     assert parsed.scripts == 0
     assert [m["text"] for m in parsed.marks] == [hostile]
+
+
+def test_a_notebook_is_compared_by_its_code_cells_alone(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    code = (FIXTURES / "alice_original.py").read_text()
+    head, tail = code.split("class SimpleRNN", 1)
+    cells = [
+        new_markdown_cell("# My RNN\nI wrote forward first, then backward, with everything explained at length here."),
+        new_code_cell(head, outputs=[new_output("stream", text="forward ok\n" * 200)]),
+        new_code_cell("class SimpleRNN" + tail),
+    ]
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    nbformat.write(new_notebook(cells=cells), cohort / "ivan.ipynb")
+    shutil.copy(FIXTURES / "erin_independent.py", cohort / "erin.py")
+    shutil.copy(FIXTURES / "bob_renamed_and_reformatted.py", cohort / "bob.py")
+    found, codes = api.similar(cohort, "dic-sprint22")
+    assert [(p.a, p.b) for p in found.flagged] == [("bob", "ivan")]
+    assert "forward ok" not in codes["ivan"] and "I wrote forward first" not in codes["ivan"]
