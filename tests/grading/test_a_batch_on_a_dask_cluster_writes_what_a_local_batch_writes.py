@@ -21,7 +21,7 @@ dask = pytest.importorskip("dask")
 ROOT = Path(__file__).resolve().parents[2]
 SPRINT = ROOT / "tests" / "fixtures" / "dic_sprint22"
 RED_TEAM = ROOT / "tests" / "fixtures" / "red_team"
-SETTINGS = dict(assignment="dic-sprint22", max_examples=10, timeout=10)  # the hang costs its 10 s in each batch
+SETTINGS = dict(assignment="dic-sprint22", max_examples=10, timeout=6)  # the hang costs its 6 s in each batch
 REPORTS = ("report.json", "report.md", "junit.xml", "results.json")
 # What a grading's timing changes in each report: seconds, and nothing else.
 TIMINGS = re.compile(r'"(seconds|execution_time)": [0-9.e-]+|time="[0-9.]+"|· [0-9.]+ s\b')
