@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -42,19 +41,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        cohort, grades = Path(tmp, "cohort"), Path(tmp, "grades")
-        for base in BASES:
-            grade(base, "dic-sprint22", out=grades / base.stem, max_examples=10, use_torch=False)
+        cohort = Path(tmp, "cohort")
+        graded = {base: grade(base, "dic-sprint22", max_examples=10, use_torch=False).to_dict() for base in BASES}
         cohort.mkdir()
-        students = {}
+        students, reports = {}, {}
         for number in range(args.count):
             base = BASES[number % len(BASES)]
             student = f"student{number:03d}"
             (cohort / f"{student}.py").write_text(variant(base.read_text(), number))
-            shutil.copytree(grades / base.stem, grades / student)
-            students[student] = cohort / f"{student}.py"
+            students[student], reports[student] = cohort / f"{student}.py", graded[base]
         started = time.perf_counter()
-        found, _ = similarity.of_cohort(students, "dic-sprint22", grades=grades)
+        found, _ = similarity.of_cohort(students, "dic-sprint22", reports=reports)
         seconds = time.perf_counter() - started
     print(f"{args.count} submissions from {len(BASES)} originals: {seconds:.1f} s (target < 30 s)")
     print(f"{len(found.pairs)} pairs kept, {len(found.flagged)} flagged, {len(found.clusters)} clusters")

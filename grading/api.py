@@ -86,5 +86,10 @@ def similar(
 
     assignment = assignment or choose_assignment(folder)[0]
     students = {e.student: e.path for e in cohort.entries(Path(folder))}
-    earlier = {f"{Path(f).resolve().name}/{e.student}": e.path for f in against for e in cohort.entries(Path(f))}
-    return similarity.of_cohort(students, assignment, grades=None if grades is None else Path(grades), threshold=threshold, against=earlier)
+    earlier = {}
+    for number, older in enumerate(map(Path, against)):
+        name = older.resolve().name if sum(Path(f).resolve().name == older.resolve().name for f in against) == 1 else f"{number + 1}"
+        earlier.update({f"{name}/{e.student}": e.path for e in cohort.entries(older)})
+    found = {s: cohort.stored_report(Path(grades), s) for s in students} if grades is not None else {}
+    reports = {s: f[0] for s, f in found.items() if f is not None}
+    return similarity.of_cohort(students, assignment, reports=reports, threshold=threshold, against=earlier)

@@ -84,6 +84,7 @@ class Row:
     host: str = ""  # where it was graded now ("" when reused): the machine
     worker: str = ""  # and the grading process: "process 123" in a local pool, the Dask worker's name on a cluster
     waited: float = 0.0  # seconds from being sent to a grading process to its grading's start
+    reported: bool = True  # False when no report was written for this row (the grading was lost): see ``_lost_row``
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -217,16 +218,26 @@ def _row(student: str, report: dict, *, skipped: bool = False) -> Row:
 
 def _reusable(entry: Entry, out: Path, print_: str) -> Row | None:
     """The stored row of ``entry``, if its fingerprint matches, it was graded isolated and its report is the one graded."""
-    folder = out / entry.student
+    found = stored_report(out, entry.student)
+    if found is None or found[1].get("fingerprint") != print_ or found[1].get("isolated") is not True:
+        return None
     try:
-        stored = json.loads((folder / FINGERPRINT).read_text())
-        if stored.get("fingerprint") != print_ or stored.get("isolated") is not True:
+        return _row(entry.student, found[0], skipped=True)
+    except (KeyError, TypeError):
+        return None
+
+
+def stored_report(out: Path, student: str) -> tuple[dict, dict] | None:
+    """The report.json stored for ``student`` in ``out`` and its fingerprint record, if the record vouches for the
+    report (the SHA-256 it holds); None if either is missing, unreadable or they disagree."""
+    folder = out / student
+    try:
+        stored = json.loads(read_regular(folder / FINGERPRINT, MAX_SOURCE_BYTES))
+        report = read_regular(folder / "report.json", NOTEBOOK_BYTES)
+        if not isinstance(stored, dict) or stored.get("report_sha256") != hashlib.sha256(report).hexdigest():
             return None
-        report = (folder / "report.json").read_bytes()
-        if stored.get("report_sha256") != hashlib.sha256(report).hexdigest():
-            return None
-        return _row(entry.student, json.loads(report), skipped=True)
-    except (OSError, ValueError, KeyError):
+        return json.loads(report), stored
+    except (OSError, ValueError):
         return None
 
 
@@ -252,7 +263,8 @@ def store(entry: Entry, out: Path, texts: dict[str, str], print_: str, settings:
 
 
 def _lost_row(entry: Entry, max_score: float, problems: list[str], why: str) -> Row:
-    return Row(entry.student, "error", 0.0, max_score, {p: 0.0 for p in problems}, 0.0, why)
+    """The row of a submission whose grading gave no report: 0, and why."""
+    return Row(entry.student, "error", 0.0, max_score, {p: 0.0 for p in problems}, 0.0, why, reported=False)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -518,9 +530,14 @@ def _finish(
     result.rows.sort(key=lambda r: r.student)
     finished = {row.student for row in result.rows}
     paths = {entry.student: entry.path for entry in students if entry.student in finished}
-    found, codes = similarity.of_cohort(paths, settings.assignment, grades=out, threshold=threshold)
-    result.similarity = found.to_dict()
-    write_atomically(out / "similarity.html", similarity_html(result.similarity, codes, f"{settings.assignment}: similar submissions"))
+    reports = {row.student: found[0] for row in result.rows if row.reported and (found := stored_report(out, row.student))}
+    try:
+        analysis, codes = similarity.of_cohort(paths, settings.assignment, reports=reports, threshold=threshold)
+        result.similarity = analysis.to_dict()
+        title = f"{settings.assignment}: similar submissions"
+        write_atomically(out / "similarity.html", similarity_html(result.similarity, codes, title))
+    except Exception as error:  # noqa: BLE001 - evidence for a person: never worth the gradebook
+        result.similarity = {"error": f"the similarity analysis failed ({type(error).__name__}: {error}); the grades stand"}
     result.seconds = time.monotonic() - started
     write_cohort(result, settings, out, problem_ids)
 

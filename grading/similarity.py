@@ -35,6 +35,9 @@ from grading.single import SIMILARITY_THRESHOLD
 
 K = 16
 """Tokens per k-gram: shorter matches are noise (``np.tanh(N @ N + N @ N + N)`` is everyone's)."""
+STARTER_K = 10
+"""Tokens per k-gram when telling the starter's tokens in a submission: shorter than K, so that a starter of small
+functions whose bodies every student replaced is still recognised around each replacement."""
 WINDOW = 6
 """Winnowing window: any match of K + WINDOW - 1 tokens is sure to be found."""
 MIN_TOKENS = 40
@@ -80,16 +83,13 @@ def normalized(student: str, text: str) -> Code:
     return Code(student, text, tuple(tokens), tuple(spans))
 
 
-def gram_hashes(tokens: tuple[str, ...]) -> np.ndarray:
-    """The hash of each K-gram of ``tokens``, in order (empty when there are fewer than K)."""
-    count = len(tokens) - K + 1
+def gram_hashes(tokens: tuple[str, ...], k: int = K) -> np.ndarray:
+    """The hash of each k-gram of ``tokens``, in order (empty when there are fewer than k)."""
+    count = len(tokens) - k + 1
     if count <= 0:
         return np.zeros(0, dtype=np.uint64)
-    return np.fromiter(
-        (int.from_bytes(hashlib.blake2b("\x1f".join(tokens[i : i + K]).encode(), digest_size=8).digest(), "little") for i in range(count)),
-        dtype=np.uint64,
-        count=count,
-    )
+    joined = ("\x1f".join(tokens[i : i + k]).encode("utf-8", "surrogatepass") for i in range(count))
+    return np.fromiter((int.from_bytes(hashlib.blake2b(g, digest_size=8).digest(), "little") for g in joined), np.uint64, count)
 
 
 def winnowed(hashes: np.ndarray) -> set[int]:
@@ -107,29 +107,37 @@ class Fingerprint:
     own: np.ndarray  # per k-gram: not one of the starter's
     own_unique: np.ndarray  # the hashes of the k-grams not the starter's, sorted, once each
     selected: frozenset[int]  # winnowed, starter removed
+    template: np.ndarray  # per token: covered by a starter k-gram
     own_tokens: int  # tokens covered by no starter k-gram
 
 
-def fingerprint(code: Code, starter: frozenset[int]) -> Fingerprint:
+@dataclass(frozen=True)
+class Starter:
+    """The code every student was given, as k-grams: ``grams`` of K tokens, ``short`` of STARTER_K."""
+
+    grams: np.ndarray
+    short: np.ndarray
+
+
+def fingerprint(code: Code, starter: Starter) -> Fingerprint:
+    """``code``'s k-grams; those of the starter are no fingerprint, and the tokens they cover not the student's own."""
     hashes = gram_hashes(code.tokens)
-    own = ~np.isin(hashes, np.fromiter(starter, dtype=np.uint64, count=len(starter))) if starter else np.ones(len(hashes), bool)
-    template = _covered(~own, len(code.tokens))
-    return Fingerprint(code, hashes, own, np.unique(hashes[own]), frozenset(winnowed(hashes[own])), int((~template).sum()))
+    own = ~np.isin(hashes, starter.grams)
+    template = _covered(np.isin(gram_hashes(code.tokens, STARTER_K), starter.short), len(code.tokens), STARTER_K)
+    return Fingerprint(code, hashes, own, np.unique(hashes[own]), frozenset(winnowed(hashes[own])), template, int((~template).sum()))
 
 
-def starter_hashes(texts: list[str]) -> frozenset[int]:
-    """Every k-gram of the starter and instructor-provided code."""
-    found: set[int] = set()
-    for text in texts:
-        found.update(gram_hashes(normalized("", text).tokens).tolist())
-    return frozenset(found)
+def starter_hashes(texts: list[str]) -> Starter:
+    """Every k-gram of the starter and instructor-provided code, of both lengths."""
+    tokens = [normalized("", text).tokens for text in texts]
+    return Starter(*(np.unique(np.concatenate([np.zeros(0, np.uint64), *(gram_hashes(t, k) for t in tokens)])) for k in (K, STARTER_K)))
 
 
-def _covered(grams: np.ndarray, size: int) -> np.ndarray:
-    """Which of ``size`` tokens the k-grams flagged in ``grams`` cover (k-gram i covers tokens i to i + K - 1)."""
+def _covered(grams: np.ndarray, size: int, k: int = K) -> np.ndarray:
+    """Which of ``size`` tokens the k-grams flagged in ``grams`` cover (k-gram i covers tokens i to i + k - 1)."""
     if not len(grams):
         return np.zeros(size, bool)
-    return np.convolve(grams.astype(np.int32), np.ones(K, np.int32))[:size] > 0
+    return np.convolve(grams.astype(np.int32), np.ones(k, np.int32))[:size] > 0
 
 
 @dataclass(frozen=True)
@@ -162,11 +170,12 @@ def _regions(mask: np.ndarray, spans: tuple[tuple[int, int], ...]) -> tuple[tupl
 def code_pair(x: Fingerprint, y: Fingerprint) -> tuple[float, float, int, np.ndarray, np.ndarray]:
     """Shares of x's and y's own tokens matched in the other, the matched tokens, and which tokens of each match."""
     shared = np.intersect1d(x.own_unique, y.own_unique, assume_unique=True)
-    in_x = _covered(np.isin(x.hashes, shared) & x.own, len(x.code.tokens))
-    in_y = _covered(np.isin(y.hashes, shared) & y.own, len(y.code.tokens))
+    # A shared k-gram may reach into the starter's tokens: only the student's own count, and are shown.
+    in_x = _covered(np.isin(x.hashes, shared) & x.own, len(x.code.tokens)) & ~x.template
+    in_y = _covered(np.isin(y.hashes, shared) & y.own, len(y.code.tokens)) & ~y.template
     share_x = in_x.sum() / x.own_tokens if x.own_tokens else 0.0
     share_y = in_y.sum() / y.own_tokens if y.own_tokens else 0.0
-    return float(min(share_x, 1.0)), float(min(share_y, 1.0)), int(min(in_x.sum(), in_y.sum())), in_x, in_y
+    return float(share_x), float(share_y), int(min(in_x.sum(), in_y.sum())), in_x, in_y
 
 
 def wrong_answers(report: dict) -> frozenset[str]:
@@ -226,18 +235,18 @@ def analyse(
     older = {s: fingerprint(normalized(s, text), template) for s, text in (earlier or {}).items()}
     result = Similarity(threshold, compared=len(prints), skipped=sorted(s for s, p in prints.items() if not p.selected))
     candidates = _candidates(prints, older)
-    wrong = {s: wrong_answers(r) for s, r in reports.items()}
+    wrong = {s: wrong_answers(r) for s, r in reports.items() if s in prints}
     for a, b in sorted(candidates | _same_wrong(wrong)):
         x, y = (prints.get(a) or older[a]), (prints.get(b) or older[b])
-        share_a, share_b, matched, in_a, in_b = code_pair(x, y)
+        share_a, share_b, matched, _, _ = code_pair(x, y)
+        share_a, share_b = round(share_a, 3), round(share_b, 3)  # flagged as shown
         code = max(share_a, share_b) if matched >= MIN_TOKENS else 0.0
         wa, wb = wrong.get(a, frozenset()), wrong.get(b, frozenset())
-        behaviour = len(wa & wb) / len(wa | wb) if wa and wb else None
+        behaviour = round(len(wa & wb) / len(wa | wb), 3) if wa and wb else None
         flagged = code >= threshold or (behaviour is not None and behaviour >= threshold)
         if flagged or code >= LISTED or behaviour:
             result.pairs.append(
-                Pair(a, b, round(code, 3), round(share_a, 3), round(share_b, 3), matched,
-                     None if behaviour is None else round(behaviour, 3), len(wa & wb), flagged=flagged)
+                Pair(a, b, code, share_a, share_b, matched, behaviour, len(wa & wb), flagged=flagged)
             )  # fmt: skip
     result.pairs.sort(key=lambda p: (-max(p.code, p.behaviour or 0.0), p.a, p.b))
     for i, pair in enumerate(result.pairs[:MOST_PAIRS]):  # where they match, for the pairs the summary lists
@@ -308,35 +317,24 @@ def starter_texts(assignment_folder: Path, class_names: tuple[str, ...]) -> list
     return texts
 
 
-REPORT_BYTES = 64 * 2**20
-"""The most of a stored report.json read for its wrong answers."""
-
-
 def of_cohort(
     students: dict[str, Path],
     assignment: str,
     *,
-    grades: Path | None = None,
+    reports: dict[str, dict] | None = None,
     threshold: float = SIMILARITY_THRESHOLD,
     against: dict[str, Path] | None = None,
 ) -> tuple[Similarity, dict[str, str]]:
-    """The analysis of ``students`` (name -> submission path) for ``assignment``, with the behaviour read from
-    ``grades/<name>/report.json`` where a batch wrote one, and each compared with ``against`` (an earlier cohort's
-    submissions by name); and the code each was compared by."""
+    """The analysis of ``students`` (name -> submission path) for ``assignment``, with the behaviour of ``reports``
+    (name -> a batch's report.json, as ``batch.stored_report`` vouches for it), and each compared with ``against``
+    (an earlier cohort's submissions by name); and the code each was compared by. A submission whose code cannot be
+    read is listed as skipped."""
     import assignments  # noqa: PLC0415
-
-    from grading.submission_files import read_regular  # noqa: PLC0415
 
     spec = assignments.get(assignment)
     names = tuple(c.cls for c in spec.contracts)
     codes = {s: text for s, path in students.items() if (text := graded_code(path, names)) is not None}
     earlier = {s: text for s, path in (against or {}).items() if (text := graded_code(path, names)) is not None}
-    reports = {}
-    for student in codes if grades else ():
-        try:
-            reports[student] = json.loads(read_regular(grades / student / "report.json", REPORT_BYTES))
-        except (OSError, ValueError):
-            continue  # not graded (yet): code alone
-    starter = starter_texts(spec.folder, names)
-    found = analyse(codes, reports, starter=starter, threshold=threshold, earlier=earlier)
+    found = analyse(codes, reports, starter=starter_texts(spec.folder, names), threshold=threshold, earlier=earlier)
+    found.skipped = sorted({*found.skipped, *(s for s in students if s not in codes)})
     return found, {**earlier, **codes}

@@ -26,7 +26,7 @@ CHECK_EXAMPLES = 15
 """Cases per property in the student's quick self-check (``Settings.for_check``)."""
 SIMILARITY_THRESHOLD = 0.5
 """The share of code or behaviour in common at which a pair of submissions is listed (``grading.similarity``),
-chosen on the fixtures: copies score 100%, independent solutions at most 29% once the starter is subtracted."""
+chosen on the fixtures: copies score 100%, independent solutions at most 22% once the starter is subtracted."""
 
 
 @dataclass(frozen=True)

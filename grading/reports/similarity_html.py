@@ -1,14 +1,16 @@
 """similarity.html: one self-contained page, no script and no network, listing the similar pairs with both shares and
 showing each flagged pair's two files side by side, the matching regions marked.
 
-Every text from a submission (its code, its student's name) is escaped; each marked region is a
+Every text from a submission (its code, its student's name) is cleaned and escaped; each marked region is a
 ``<mark data-pair="P" data-side="a|b" data-start="S" data-end="E">`` over exactly the characters ``S:E`` of that
 side's code, the spans summary.json lists.
 """
 
 from __future__ import annotations
 
-from html import escape
+from html import escape as _escape
+
+from grading.reports.untrusted import clean
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -19,6 +21,12 @@ td.share { text-align: right; }
 pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; line-height: 1.35; }
 mark { background: #ffd54f; }
 """
+
+
+def escape(text: str) -> str:
+    """``text`` safe in HTML, and with no control character, bidirectional override or lone surrogate left in it
+    (``untrusted.clean``: shown as escapes such as ``\\u202e``)."""
+    return _escape(clean(text, cap=len(text) + 1))
 
 
 def _percent(share: float | None) -> str:

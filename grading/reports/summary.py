@@ -204,6 +204,8 @@ def similar_markdown(similar: dict | None) -> list[str]:
     if similar is None:
         return []
     lines = ["", "## Similar submissions", ""]
+    if "error" in similar:
+        return [*lines, markdown_text(similar["error"])]
     lines.append(
         f"Pairs at or above {_share(similar['threshold'])} in code or in behaviour ({similar['method']}); evidence for a person"
         " to judge in `similarity.html`, never a score."
