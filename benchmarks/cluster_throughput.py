@@ -45,7 +45,7 @@ def end_to_end(folder: Path, *options: str) -> float:
         return time.perf_counter() - started
 
 
-def fixed_cost_grading(parcel, settings, shown_as, allow_unisolated, submitted, *, cost: float, texts: dict) -> str:
+def fixed_cost_grading(parcel, settings, shown_as, allow_unisolated, submitted, *driver, cost: float, texts: dict) -> str:
     """What a Dask worker returns after a grading of ``cost`` seconds: the four report texts of a real grading."""
     began = time.time()
     time.sleep(cost)
@@ -72,7 +72,9 @@ def simulated(folder: Path, workers: int, cost: float, texts: dict) -> float:
         )
     with cluster, distributed.Client(cluster) as client, tempfile.TemporaryDirectory() as out:
         task = functools.partial(fixed_cost_grading, cost=cost, texts=texts)
-        client.submit(task, None, None, "", False, time.time(), pure=False).result()  # the workers are up and have the task
+        client.submit(
+            task, None, None, "", False, time.time(), pure=False
+        ).result()  # the parcel does not matter  # the workers are up and have the task
         rows = []
         started = time.perf_counter()
         batch.grade_on_cluster(client, todo, settings, Path(out), False, spec, rows.append, task=task)

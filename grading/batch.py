@@ -487,12 +487,15 @@ def grade_on_cluster(client, todo: list, settings: Settings, out: Path, allow_un
     (``grading.parcel``); store what comes back here, and ``finished(row)`` as each ends. ``task``: what each Dask
     worker runs (``cluster.grade_parcel``; ``benchmarks/cluster_throughput.py`` swaps in a grading of fixed cost)."""
     from grading import cluster, parcel  # noqa: PLC0415
+    from grading.score import versions  # noqa: PLC0415
 
     problem_ids = [p.id for p in spec.problems]
+    mine = versions()
 
     def send(item):
         entry, _ = item
-        return parcel.pack(entry.path), settings, str(entry.path), allow_unisolated, time.time()
+        hide = (str(entry.path.parent), str(out))  # as a local grading hides them
+        return parcel.pack(entry.path), settings, str(entry.path), allow_unisolated, time.time(), mine, hide
 
     for outcome in cluster.graded(client, todo, send, task=task or cluster.grade_parcel):
         entry, print_ = outcome.item
@@ -501,7 +504,10 @@ def grade_on_cluster(client, todo: list, settings: Settings, out: Path, allow_un
         if outcome.error or "refused" in found:
             row = _lost_row(entry, spec.max_score, problem_ids, outcome.error or found["refused"])
         else:
-            row = store(entry, out, found["files"], print_, settings, found["isolated"])
+            try:
+                row = store(entry, out, found["files"], print_, settings, found["isolated"])
+            except (OSError, ValueError, KeyError, TypeError) as error:  # one submission must never stop the batch
+                row = _lost_row(entry, spec.max_score, problem_ids, f"its reports could not be stored ({type(error).__name__}: {error})")
         finished(dataclasses.replace(row, **placed))
 
 

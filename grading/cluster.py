@@ -43,11 +43,11 @@ if TYPE_CHECKING:
 LOCAL = "local:"
 LOCAL_RETRIES = 1
 """The scheduler's ``allowed-failures`` for a ``local:N`` cluster: a task whose worker dies runs once more, then errs."""
-IN_FLIGHT_PER_THREAD = 2
-"""Tasks the driver keeps submitted per worker thread: enough to keep every worker busy, few enough that the parcels
-waiting in the driver's and the scheduler's memory stay bounded, however large the cohort."""
+IN_FLIGHT_PER_WORKER = 2
+"""Tasks the driver keeps submitted per Dask worker process (each grades one at a time, whatever its threads): enough
+to keep every worker busy, few enough that the parcels waiting in memory stay bounded, however large the cohort."""
 CAPACITY_CHECK = 1.0
-"""Seconds between two counts of the cluster's worker threads while a batch runs."""
+"""Seconds at least between two counts of the cluster's workers while a batch runs."""
 WORKER_WAIT = 60.0
 """Seconds the driver waits for a first worker to join a scheduler that has none."""
 _ONE_AT_A_TIME = threading.Lock()
@@ -139,12 +139,22 @@ def check_workers(client: Client, allow_unisolated: bool) -> bool:
     return not unisolated
 
 
-def grade_parcel(parcel: Parcel, settings: Settings, shown_as: str, allow_unisolated: bool, submitted: float) -> str:
+def grade_parcel(
+    parcel: Parcel,
+    settings: Settings,
+    shown_as: str,
+    allow_unisolated: bool,
+    submitted: float,
+    driver_versions: dict | None = None,
+    hide: tuple[str, ...] = (),
+) -> str:
     """Runs on a Dask worker: grade ``parcel`` as ``grade`` grades a path, and return the report texts as JSON.
 
     ``shown_as`` is the submission's path on the driver, which the reports name; ``submitted`` the driver's clock
     when it sent the task (the wait is measured against this machine's clock, so it is only as good as their
-    agreement). A worker that cannot isolate refuses unless ``allow_unisolated``.
+    agreement); ``hide`` the driver's cohort and reports folders, hidden from the worker should they exist here too.
+    A worker that cannot isolate refuses unless ``allow_unisolated``, and so does one whose versions differ from
+    ``driver_versions`` (a worker that joined after the first check).
     """
     with _ONE_AT_A_TIME:
         began = time.time()
@@ -153,12 +163,17 @@ def grade_parcel(parcel: Parcel, settings: Settings, shown_as: str, allow_unisol
         from grading.sandbox import isolation  # noqa: PLC0415
         from grading.single import grade  # noqa: PLC0415
 
+        from grading.score import versions  # noqa: PLC0415
+
         walls = isolation()
         placed = {"host": socket.gethostname(), "worker": _worker_name(), "waited": round(max(0.0, began - submitted), 3)}
         if not walls.isolated and not allow_unisolated:
             return json.dumps({**placed, "refused": f"this Dask worker cannot isolate the submission's worker: {walls.note}"})
+        differ = sorted(k for k, v in versions().items() if driver_versions is not None and driver_versions.get(k) != v)
+        if differ:
+            return json.dumps({**placed, "refused": f"this Dask worker runs other versions of {', '.join(differ)} than the driver"})
         with tempfile.TemporaryDirectory(prefix="rnn-grader-") as folder:
-            report = grade(unpack(parcel, folder), settings=settings, hide=(folder,))
+            report = grade(unpack(parcel, folder), settings=settings, hide=(folder, *hide))
         texts = render(dataclasses.replace(report, submission=shown_as))
         return json.dumps({**placed, "isolated": walls.isolated, "files": texts})
 
@@ -231,6 +246,14 @@ def parse_result(text: str) -> dict:
         raise ValueError(f"the Dask worker's result does not hold the reports {', '.join(WRITERS)}")
     if not isinstance(found.get("isolated"), bool):
         raise ValueError("the Dask worker's result does not say whether it isolated the submission")
+    try:
+        report = json.loads(files["report.json"])
+        ok = isinstance(report, dict) and isinstance(report.get("problems"), list)
+        ok = ok and all(isinstance(report.get(k), (int, float)) for k in ("score", "max_score"))
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError("the Dask worker's report.json is not a report")
     return found
 
 
@@ -246,9 +269,10 @@ class Outcome:
 def graded(client: Client, items: list, send, *, task=grade_parcel) -> Iterator[Outcome]:
     """Run ``task(*send(item))`` on the cluster for each of ``items`` and yield each one's outcome as it completes.
 
-    At most IN_FLIGHT_PER_THREAD tasks per worker thread are submitted at once, counted again every CAPACITY_CHECK
-    seconds, so that workers joining mid-batch get work. ``send(item)`` packs the item's arguments only when it is
-    submitted: only the parcels in flight are held in memory. Ctrl-C cancels what is still submitted.
+    At most IN_FLIGHT_PER_WORKER tasks per worker process are submitted at once, the workers counted again as a
+    task completes, at most every CAPACITY_CHECK seconds, so that workers joining mid-batch get work.
+    ``send(item)`` packs the item's arguments only when it is submitted: only the parcels in flight are held in
+    memory. Ctrl-C cancels what is still submitted.
     """
     _, distributed = _import_dask()
     waiting = iter(items)
@@ -256,7 +280,7 @@ def graded(client: Client, items: list, send, *, task=grade_parcel) -> Iterator[
     done = distributed.as_completed()
 
     def capacity() -> int:
-        return max(2, IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
+        return max(2, IN_FLIGHT_PER_WORKER * len(client.nthreads()))
 
     def fill(limit: int) -> None:
         while len(running) < limit and (item := next(waiting, None)) is not None:

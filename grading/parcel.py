@@ -113,15 +113,19 @@ def pack(path: str | Path) -> Parcel:
         info = _lstat(path / inside)
         if info is not None:
             entries[inside] = Packed(inside, kind, size=info.st_size if kind == SIZED else 0, mtime_ns=info.st_mtime_ns)
-    copied = sum(len(e.data) for e in entries.values() if e.inside.endswith(".py"))
-    for file in scan(path, (".py",), skipped=frozenset()).files:  # what the zygote copies for imports, beyond load's scan
+    copied = 0  # as zygote._python_files counts: each .py it copies, in its scan's order, within PYTHON_BYTES in all
+    for file in scan(path, (".py",), skipped=frozenset()).files:
         inside = str(file.relative_to(path))
-        if inside in entries or copied >= PYTHON_BYTES:
+        known = entries.get(inside)
+        if known is not None and known.kind == FILE:
+            copied += len(known.data) if len(known.data) <= PYTHON_BYTES - copied else 0
             continue
-        packed = _regular(file, inside)
-        if packed:
-            entries[inside] = packed
-            copied += len(packed.data)
+        try:  # beyond load's scan, or over its folder budget: the zygote may still copy it
+            data = read_regular(file, PYTHON_BYTES - copied)
+        except (Refused, OSError):
+            continue
+        entries[inside] = Packed(inside, FILE, data, len(data), os.lstat(file).st_mtime_ns)
+        copied += len(data)
     return Parcel(path.name, True, tuple(entries.values()))
 
 

@@ -176,17 +176,30 @@ def _dies(item):
 def test_a_result_that_is_not_the_four_reports_scores_nothing_and_says_why(dask_cluster):
     from grading import cluster
 
-    client = distributed.Client(dask_cluster)
-    try:
-        outcomes = list(
-            cluster.graded(client, ["not json", json.dumps({"host": "h", "worker": "w", "waited": 0})], lambda i: (i,), task=str)
-        )
-    finally:
-        client.close()
+    placed = {"host": "h", "worker": "w", "waited": 0, "isolated": True}
+    not_a_report = {name: "[]" for name in ("report.json", "report.md", "junit.xml", "results.json")}
+    results = ["not json", json.dumps(placed), json.dumps(placed | {"files": not_a_report})]
+    with distributed.Client(dask_cluster) as client:
+        outcomes = list(cluster.graded(client, results, lambda i: (i,), task=str))
     assert sorted(o.error for o in outcomes) == [
+        "the Dask worker's report.json is not a report; nothing of it was kept",
         "the Dask worker's result does not hold the reports report.json, report.md, junit.xml, results.json; nothing of it was kept",
         "the Dask worker's result is not JSON; nothing of it was kept",
     ]
+
+
+def test_a_dask_worker_with_other_versions_than_the_driver_refuses_to_grade(dask_cluster):
+    import time
+
+    from grading import cluster
+    from grading.parcel import pack
+    from grading.score import versions
+    from grading.single import Settings
+
+    with distributed.Client(dask_cluster) as client:
+        task = (cluster.grade_parcel, pack(SPRINT / "ok_every_step.py"), Settings(assignment="dic-sprint22"), "x", False, time.time())
+        said = json.loads(client.submit(*task, {**versions(), "numpy": "1.0.0"}, pure=False).result())
+    assert said["refused"] == "this Dask worker runs other versions of numpy than the driver"
 
 
 def test_the_command_line_grades_on_a_local_cluster_of_its_own(tmp_path):

@@ -80,3 +80,14 @@ def test_unpacking_refuses_an_entry_outside_the_submission(tmp_path, inside):
 def test_unpacking_refuses_a_name_that_is_not_a_plain_file_name(tmp_path, name):
     with pytest.raises(ValueError, match="not a plain file name"):
         unpack(Parcel(name, True, ()), tmp_path)
+
+
+def test_a_python_file_over_the_folder_budget_still_travels_whole_as_the_zygote_copies_it(tmp_path):
+    repo = tmp_path / "ivy"
+    repo.mkdir()
+    with open(repo / "big.ipynb", "wb") as f:
+        f.truncate(250 * 2**20)  # counts in load's 256 MiB budget, never read
+    (repo / "zz_helpers.py").write_bytes(b"SCALE = 2\n" + b"#" * (7 * 2**20))  # over what is left of that budget
+    kinds = {e.inside: (e.kind, len(e.data)) for e in pack(repo).entries}
+    assert kinds["big.ipynb"] == (SIZED, 0)
+    assert kinds["zz_helpers.py"] == ("file", (repo / "zz_helpers.py").stat().st_size)
