@@ -163,13 +163,11 @@ def grade_parcel(
         from grading.sandbox import isolation  # noqa: PLC0415
         from grading.single import grade  # noqa: PLC0415
 
-        from grading.score import versions  # noqa: PLC0415
-
         walls = isolation()
         placed = {"host": socket.gethostname(), "worker": _worker_name(), "waited": round(max(0.0, began - submitted), 3)}
         if not walls.isolated and not allow_unisolated:
             return json.dumps({**placed, "refused": f"this Dask worker cannot isolate the submission's worker: {walls.note}"})
-        differ = sorted(k for k, v in versions().items() if driver_versions is not None and driver_versions.get(k) != v)
+        differ = sorted(k for k, v in _versions().items() if driver_versions is not None and driver_versions.get(k) != v)
         if differ:
             return json.dumps({**placed, "refused": f"this Dask worker runs other versions of {', '.join(differ)} than the driver"})
         with tempfile.TemporaryDirectory(prefix="rnn-grader-") as folder:
@@ -206,6 +204,14 @@ def dask_teardown(worker) -> None:
 
     workers.stop_zygote()
     torch_oracle.stop()
+
+
+@functools.cache
+def _versions() -> dict:
+    """This process's package versions (``grading.score.versions``), looked up once."""
+    from grading.score import versions  # noqa: PLC0415
+
+    return versions()
 
 
 @functools.cache
