@@ -7,49 +7,41 @@ here as in ``grading.load``.
 
     OUT/<student>/       the four reports of each submission, and fingerprint.json
     OUT/gradebook.csv    one row per student: total, each problem, status, seconds, the file graded, how it was chosen
-    OUT/summary.md       the distribution, what the cohort failed, the slowest, the ungradable, the entries skipped
+    OUT/summary.md       the distribution, what the cohort failed, the slowest, the ungradable, the entries skipped,
+                         the similar pairs
     OUT/summary.json     the same, for machines
     OUT/score_histogram.svg
+    OUT/similarity.html  the similar pairs side by side (``grading.similarity``)
 
-Each submission's reports are written atomically and its fingerprint last, so
-a batch killed at any moment keeps everything it finished; a rerun skips every
-submission whose content and settings are unchanged (unless ``force``) and
-grades the rest. What it reuses must match the SHA-256 its fingerprint
-recorded of its report.json and have been graded in isolated workers, which
-cannot reach OUT. Unisolated workers (no root and no user namespaces) could
-write anything the grader can, a digest kept elsewhere included, so a batch
-refuses to run that way unless ``allow_unisolated``, and then reuses nothing. The coordinator imports torch and the reference once, then
-forks the grading processes, which inherit them.
-
-The grading processes die with the coordinator, however it ends, and their
-zygotes and workers with them. They ignore Ctrl-C: the coordinator, stopped
-by one, ends them at once and writes the gradebook and summary of what was
-finished before it raises ``Interrupted``.
-"""
+The submissions are graded in a local pool of forked grading processes (``grading.pool``) or on a Dask cluster
+(``grading.cluster``); either way, this module writes the files. Each submission's reports are written atomically
+and its fingerprint last, so a batch killed at any moment keeps everything it finished; a rerun skips every
+submission whose content and settings are unchanged (unless ``force``) and grades the rest. What it reuses must
+match the SHA-256 its fingerprint recorded of its report.json and have been graded in isolated workers, which
+cannot reach OUT. Unisolated workers (no root and no user namespaces) could write anything the grader can, a
+digest kept elsewhere included, so a batch refuses to run that way unless ``allow_unisolated``, and then reuses
+nothing. Stopped by Ctrl-C, a batch writes the gradebook and summary of what was finished before it raises
+``Interrupted``."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
 import dataclasses
+import functools
 import hashlib
 import io
 import json
-import multiprocessing
-import multiprocessing.util
 import os
-import signal
 import socket
 import stat
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from grading.load import MAX_SOURCE_BYTES, NOTEBOOK_BYTES
+from grading.pool import interrupts_ignored
 from grading.reports import render, write_atomically, write_texts
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
 from grading.single import SIMILARITY_THRESHOLD, Settings, grade
@@ -241,9 +233,10 @@ def stored_report(out: Path, student: str) -> tuple[dict, dict] | None:
         return None
 
 
-def grade_one(entry: Entry, settings: Settings, out: Path, print_: str, isolated: bool = True, submitted: float = 0.0) -> Row:
-    """Grade one submission and store its reports (``store``); runs in a grading process of the local pool.
-    ``submitted``: the coordinator's clock when it sent the submission, for the row's wait."""
+def grade_one(item: tuple[Entry, str], submitted: float, *, settings: Settings, out: Path, isolated: bool = True) -> Row:
+    """Grade one submission (``item``: its entry and fingerprint) and store its reports (``store``); runs in a grading
+    process of the local pool. ``submitted``: the coordinator's clock when it sent the submission, for the row's wait."""
+    entry, print_ = item
     began = time.time()
     hide = (entry.path.parent, out)  # every student's submission and every report
     report = grade(entry.path, settings=settings, hide=hide)
@@ -279,89 +272,6 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, result: Result, total: int):
         super().__init__(f"{len(result.rows)} of {total} submissions finished")
         self.result, self.total = result, total
-
-
-STOP_SECONDS = 10.0
-"""How long an interrupted batch waits for a grading process to end its zygote and exit before it kills it."""
-INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _prepare_child(coordinator: int) -> None:
-    """Each grading process: dies with the coordinator, leaves Ctrl-C to it, and uses one thread for torch and BLAS.
-
-    It starts with Ctrl-C and SIGTERM blocked (``_interrupts_blocked``), so
-    that neither reaches it before its own handling is in place. On SIGTERM,
-    and when the pool shuts it down, it ends its zygote and waits for it;
-    killed outright, its zygote gets SIGTERM from the kernel instead.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _end_grading_process)  # not the coordinator's handler, inherited through the fork
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
-    from grading.zygote import die_with_parent  # noqa: PLC0415
-
-    die_with_parent(signal.SIGKILL, parent=coordinator)
-    multiprocessing.util.Finalize(None, _end_helpers, exitpriority=0)  # run as the pool's process exits
-    import torch  # noqa: PLC0415 - inherited from the coordinator, already loaded
-
-    torch.set_num_threads(1)
-
-
-def _end_helpers() -> None:
-    """End this process's zygote (which first kills what its workers left) and torch oracle, and wait for them."""
-    from grading import torch_oracle, worker  # noqa: PLC0415 - loaded already: every grading uses them
-
-    worker.stop_zygote()
-    torch_oracle.stop()
-
-
-def _end_grading_process(signum: int, frame) -> None:
-    """A grading process's SIGTERM: end its helpers, then exit at once, as the signal would have."""
-    _end_helpers()
-    os._exit(128 + signum)
-
-
-@contextlib.contextmanager
-def _interrupts_blocked():
-    """Ctrl-C and SIGTERM held back in this thread: a process forked meanwhile starts with them blocked; here they come after."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-@contextlib.contextmanager
-def _interrupts_ignored():
-    """Ctrl-C and SIGTERM ignored for a moment, so that a second one does not cut short the cleaning up after the first."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread receives them as exceptions, and only it may set handlers
-        return
-    previous = {number: signal.signal(number, signal.SIG_IGN) for number in INTERRUPTS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-@contextlib.contextmanager
-def _stopped_at_once_by_interrupts(pool: ProcessPoolExecutor):
-    """On Ctrl-C, end the pool now rather than after the gradings it runs: cancel what waits, end the processes, reap them."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        with _interrupts_ignored():
-            processes = multiprocessing.active_children()  # the pool's grading processes: this process starts no others
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()  # _end_grading_process: the zygote first
-            deadline = time.monotonic() + STOP_SECONDS
-            for process in processes:
-                process.join(max(0.0, deadline - time.monotonic()))
-                if process.is_alive():
-                    process.kill()
-                    process.join()
-        raise
 
 
 def run(
@@ -440,7 +350,7 @@ def run(
                     result.rows.append(dataclasses.replace(kept, skipped=False))
                     result.graded += 1
             if result.rows:  # an empty gradebook would only hide an earlier one
-                with _interrupts_ignored():
+                with interrupts_ignored():
                     _finish(result, settings, out, problem_ids, started, students, similarity_threshold)
             raise Interrupted(result, total) from stop
         _finish(result, settings, out, problem_ids, started, students, similarity_threshold)
@@ -448,38 +358,16 @@ def run(
 
 
 def _grade_locally(todo: list, settings: Settings, out: Path, isolated: bool, jobs: int | None, spec, finished) -> None:
-    """Grade each of ``todo`` (an entry and its fingerprint) in a pool of ``jobs`` grading processes forked from this
-    one; ``finished(row)`` as each ends. A grading process that dies has its submission tried once more, in a new pool."""
+    """Grade each of ``todo`` (an entry and its fingerprint) in ``jobs`` grading processes forked from this one
+    (``grading.pool``); ``finished(row)`` as each ends."""
+    from grading import pool  # noqa: PLC0415
+
     problem_ids = [p.id for p in spec.problems]
-    attempts: dict[str, int] = {}
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    pool_options = dict(mp_context=multiprocessing.get_context("fork"), initializer=_prepare_child, initargs=(os.getpid(),))
     if todo and any(c.torch for p in spec.problems for c in p.checks):
         import checks.torch_parity  # noqa: F401, PLC0415 - torch too, once, in the coordinator
-    while todo:
-        retry = []
-        with ProcessPoolExecutor(jobs, **pool_options) as pool, _stopped_at_once_by_interrupts(pool):
-            with _interrupts_blocked():  # the grading processes are forked at the first submit
-                futures = {
-                    pool.submit(grade_one, entry, settings, out, print_, isolated, time.time()): (entry, print_) for entry, print_ in todo
-                }
-            for future in as_completed(futures):
-                entry, print_ = futures[future]
-                try:
-                    row = future.result()
-                except BrokenProcessPool:
-                    # A grading process died (not the student's worker, which is contained): try once more in a new pool.
-                    attempts[entry.student] = attempts.get(entry.student, 0) + 1
-                    if attempts[entry.student] < 2:
-                        retry.append((entry, print_))
-                        continue
-                    row = _lost_row(entry, spec.max_score, problem_ids, "the grading process died twice while grading this submission")
-                except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
-                    row = _lost_row(
-                        entry, spec.max_score, problem_ids, f"the grader failed on this submission ({type(error).__name__}: {error})"
-                    )
-                finished(row)
-        todo = retry
+    work = functools.partial(grade_one, settings=settings, out=out, isolated=isolated)
+    for (entry, _), row, why in pool.graded(todo, work, jobs=max(1, jobs or os.cpu_count() or 1)):
+        finished(row if row is not None else _lost_row(entry, spec.max_score, problem_ids, why))
 
 
 def grade_on_cluster(client, todo: list, settings: Settings, out: Path, allow_unisolated: bool, spec, finished, task=None) -> None:
