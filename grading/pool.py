@@ -27,7 +27,10 @@ STOP_SECONDS = 10.0
 INTERRUPTS = (signal.SIGINT, signal.SIGTERM)
 
 
-def _prepare_child(coordinator: int) -> None:
+_started = None  # in a grading process: the coordinator's shared flags, one per item, set as its grading starts
+
+
+def _prepare_child(coordinator: int, started=None) -> None:
     """Each grading process: dies with the coordinator, leaves Ctrl-C to it, and uses one thread for torch and BLAS.
 
     It starts with Ctrl-C and SIGTERM blocked (``_interrupts_blocked``), so
@@ -35,6 +38,8 @@ def _prepare_child(coordinator: int) -> None:
     and when the pool shuts it down, it ends its zygote and waits for it;
     killed outright, its zygote gets SIGTERM from the kernel instead.
     """
+    global _started
+    _started = started
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _end_grading_process)  # not the coordinator's handler, inherited through the fork
     signal.pthread_sigmask(signal.SIG_UNBLOCK, INTERRUPTS)
@@ -105,28 +110,54 @@ def _stopped_at_once_by_interrupts(pool: ProcessPoolExecutor):
         raise
 
 
+def _tracked(number: int, item, submitted: float, *, work: Callable):
+    """``work(item, submitted)``, with item ``number``'s flag set first: the coordinator then knows it started."""
+    _started[number] = 1
+    return work(item, submitted)
+
+
 def graded(items: list, work: Callable, *, jobs: int) -> Iterator[tuple[object, object | None, str]]:
     """Run ``work(item, submitted)`` for each of ``items`` in ``jobs`` forked grading processes (``submitted``: this
     clock when it was sent); yield ``(item, result, "")`` as each ends, or ``(item, None, why)`` when it gave no
-    result: its grading process died twice, or it raised."""
-    options = dict(mp_context=multiprocessing.get_context("fork"), initializer=_prepare_child, initargs=(os.getpid(),))
-    attempts: dict[int, int] = {}
-    todo = list(enumerate(items))
-    while todo:
-        retry = []
-        with ProcessPoolExecutor(jobs, **options) as pool, _stopped_at_once_by_interrupts(pool):
-            with _interrupts_blocked():  # the grading processes are forked at the first submit
-                futures = {pool.submit(work, item, time.time()): (number, item) for number, item in todo}
-            for future in as_completed(futures):
-                number, item = futures[future]
-                try:
-                    yield item, future.result(), ""
-                except BrokenProcessPool:
-                    attempts[number] = attempts.get(number, 0) + 1
-                    if attempts[number] < 2:
-                        retry.append((number, item))
-                    else:
-                        yield item, None, "the grading process died twice while grading this submission"
-                except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
-                    yield item, None, f"the grader failed on this submission ({type(error).__name__}: {error})"
-        todo = retry
+    result: its grading process died twice, or it raised.
+
+    When a grading process dies, the pool fails every item it holds. Only those that had started are suspects; the
+    others run again in a new pool, uncharged. Each suspect then runs alone, in a pool of its own: dying there too,
+    it is the one that kills its grading process.
+    """
+    started = multiprocessing.get_context("fork").RawArray("b", len(items))
+    todo, suspects = list(enumerate(items)), []
+    while todo or suspects:
+        if todo:
+            retry = []
+            for number, item, result, why in _round(todo, work, jobs, started):
+                if why is None:
+                    (suspects if started[number] else retry).append((number, item))
+                else:
+                    yield item, result, why
+            if retry and not any(started[n] for n, _ in todo):  # a pool that broke before any grading started
+                suspects, retry = suspects + retry, []
+            todo = retry
+        else:
+            number, item = suspects.pop(0)
+            for _, item, result, why in _round([(number, item)], work, 1, started):
+                yield item, result, "the grading process died twice while grading this submission" if why is None else why
+
+
+def _round(todo: list, work: Callable, jobs: int, started) -> Iterator[tuple[int, object, object | None, str | None]]:
+    """One pool's run of ``todo``: ``(number, item, result, "")``, ``(number, item, None, why)`` when it raised, or
+    ``(number, item, None, None)`` when its grading process died."""
+    for number, _ in todo:
+        started[number] = 0
+    options = dict(mp_context=multiprocessing.get_context("fork"), initializer=_prepare_child, initargs=(os.getpid(), started))
+    with ProcessPoolExecutor(jobs, **options) as pool, _stopped_at_once_by_interrupts(pool):
+        with _interrupts_blocked():  # the grading processes are forked at the first submit
+            futures = {pool.submit(_tracked, number, item, time.time(), work=work): (number, item) for number, item in todo}
+        for future in as_completed(futures):
+            number, item = futures[future]
+            try:
+                yield number, item, future.result(), ""
+            except BrokenProcessPool:
+                yield number, item, None, None
+            except Exception as error:  # noqa: BLE001 - one submission must never stop the batch
+                yield number, item, None, f"the grader failed on this submission ({type(error).__name__}: {error})"
