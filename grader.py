@@ -5,10 +5,12 @@
     python grader.py check PATH [--assignment dic-sprint22]      the student's quick self-check
     python grader.py batch FOLDER --assignment dic-sprint22 --out DIR [--jobs N] [--force]   a cohort
                                 [--scheduler tcp://HOST:8786 | local:N]     on a Dask cluster
+                                [--similarity-threshold PCT]                similar pairs listed in the summary
+    python grader.py similar FOLDER --out DIR [--grades OUT] [--against EARLIER ...]   similar submissions alone
     python grader.py list                                        the assignments
 
 The command line only: it parses the options into a ``Settings``, calls the Python API (``grading.api``:
-``grade``, ``check``, ``batch``) and prints what came back.
+``grade``, ``check``, ``batch``, ``similar``) and prints what came back.
 
 A grading flows load -> worker -> checks -> score -> reports: ``grading.load``
 reads the submission, ``grading.worker`` runs it in an isolated process,
