@@ -110,10 +110,9 @@ def connected(scheduler: str) -> Iterator[Client]:
 def worker_facts() -> dict:
     """What the driver checks of each Dask worker before a batch: its package versions, and whether it isolates workers."""
     from grading.sandbox import isolation  # noqa: PLC0415
-    from grading.score import versions  # noqa: PLC0415
 
     walls = isolation()
-    return {"versions": versions(), "isolated": walls.isolated, "note": walls.note}
+    return {"versions": _versions(), "isolated": walls.isolated, "note": walls.note}
 
 
 def check_workers(client: Client, allow_unisolated: bool) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape as _escape
 
 from grading.reports.untrusted import clean
+from grading.reports.wording import share_text
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
@@ -29,10 +30,6 @@ def escape(text: str) -> str:
     return _escape(clean(text, cap=len(text) + 1))
 
 
-def _percent(share: float | None) -> str:
-    return "n/a" if share is None else f"{100 * share:.0f}%"
-
-
 def _marked(text: str, regions: list, pair: int, side: str) -> str:
     out, at = [], 0
     for start, end in regions:
@@ -49,8 +46,8 @@ def similarity_html(data: dict, codes: dict[str, str], title: str) -> str:
     flagged = data["flagged"]
     rows = "".join(
         f'<tr><td><a href="#pair-{i}">{escape(p["a"])} and {escape(p["b"])}</a></td>'
-        f'<td class="share">{_percent(p["code"])}</td><td class="share">{_percent(p["code_a"])} / {_percent(p["code_b"])}</td>'
-        f'<td class="share">{_percent(p["behaviour"])}</td><td class="share">{p["shared_wrong"]}</td></tr>'
+        f'<td class="share">{share_text(p["code"])}</td><td class="share">{share_text(p["code_a"])} / {share_text(p["code_b"])}</td>'
+        f'<td class="share">{share_text(p["behaviour"])}</td><td class="share">{p["shared_wrong"]}</td></tr>'
         for i, p in enumerate(flagged)
     )
     sections = []
@@ -61,14 +58,14 @@ def similarity_html(data: dict, codes: dict[str, str], title: str) -> str:
         )
         sections.append(
             f'<section id="pair-{i}"><h2>{escape(p["a"])} and {escape(p["b"])}</h2>'
-            f"<p>code {_percent(p['code'])} ({_percent(p['code_a'])} of {escape(p['a'])}'s own code is in the other,"
-            f" {_percent(p['code_b'])} of {escape(p['b'])}'s); behaviour {_percent(p['behaviour'])}"
+            f"<p>code {share_text(p['code'])} ({share_text(p['code_a'])} of {escape(p['a'])}'s own code is in the other,"
+            f" {share_text(p['code_b'])} of {escape(p['b'])}'s); behaviour {share_text(p['behaviour'])}"
             f' ({p["shared_wrong"]} wrong answers in common)</p><div class="sides">{sides}</div></section>'
         )
     clusters = "".join(f"<li>{escape(', '.join(c))}</li>" for c in data["clusters"])
     body = (
         f"<h1>{escape(title)}</h1>"
-        f"<p>{data['compared']} submissions compared; {len(flagged)} pairs at or above {_percent(data['threshold'])}"
+        f"<p>{data['compared']} submissions compared; {len(flagged)} pairs at or above {share_text(data['threshold'])}"
         f" in code or behaviour. Method: {escape(data['method'])}. Evidence for a person to judge, never a score.</p>"
         + (f"<h2>Clusters</h2><ul>{clusters}</ul>" if clusters else "")
         + "<table><tr><th>pair</th><th>code</th><th>each one's own code in the other</th><th>behaviour</th>"

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 from grading.reports.untrusted import markdown_code, markdown_text
+from grading.reports.wording import share_text
 
 BINS = 10
 """Bars of ten percentage points below 100, then one bar of its own for 100 (and above, with bonus points)."""
@@ -195,10 +196,6 @@ def summary_markdown(result, settings, svg_name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _share(value) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f}%"
-
-
 def similar_markdown(similar: dict | None) -> list[str]:
     """The similar pairs and clusters, as evidence for a person to judge (``grading.similarity``)."""
     if similar is None:
@@ -207,7 +204,7 @@ def similar_markdown(similar: dict | None) -> list[str]:
     if "error" in similar:
         return [*lines, markdown_text(similar["error"])]
     lines.append(
-        f"Pairs at or above {_share(similar['threshold'])} in code or in behaviour ({similar['method']}); evidence for a person"
+        f"Pairs at or above {share_text(similar['threshold'])} in code or in behaviour ({similar['method']}); evidence for a person"
         " to judge in `similarity.html`, never a score."
     )
     lines.append("")
@@ -215,8 +212,8 @@ def similar_markdown(similar: dict | None) -> list[str]:
         lines += ["| pair | code | each one's own code in the other | behaviour | wrong answers in common |", "|---|---:|---:|---:|---:|"]
         for p in similar["flagged"]:
             pair = f"{markdown_text(p['a'])} and {markdown_text(p['b'])}"
-            each = f"{_share(p['code_a'])} / {_share(p['code_b'])}"
-            lines.append(f"| {pair} | {_share(p['code'])} | {each} | {_share(p['behaviour'])} | {p['shared_wrong']} |")
+            each = f"{share_text(p['code_a'])} / {share_text(p['code_b'])}"
+            lines.append(f"| {pair} | {share_text(p['code'])} | {each} | {share_text(p['behaviour'])} | {p['shared_wrong']} |")
         if similar["flagged_count"] > len(similar["flagged"]):
             lines.append(f"\n{similar['flagged_count'] - len(similar['flagged'])} more pairs are in summary.json's count only.")
     else:
@@ -225,7 +222,8 @@ def similar_markdown(similar: dict | None) -> list[str]:
         lines += ["", "Clusters: " + "; ".join(", ".join(markdown_text(s) for s in c) for c in similar["clusters"]) + "."]
     if similar["nearest_below"]:
         below = ", ".join(
-            f"{markdown_text(p['a'])} and {markdown_text(p['b'])} ({_share(p['code'])})" for p in similar["nearest_below"][:3]
+            f"{markdown_text(p['a'])} and {markdown_text(p['b'])} ({share_text(max(p['code'], p['behaviour'] or 0.0))})"
+            for p in similar["nearest_below"][:3]
         )
         lines += ["", f"The most similar below the threshold: {below}."]
     return lines

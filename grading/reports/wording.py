@@ -54,6 +54,11 @@ def explains(diagnosis: Diagnosis | None) -> bool:
     return diagnosis is not None and diagnosis.match != "none" and bool(diagnosis.mistakes)
 
 
+def share_text(share: float | None) -> str:
+    """A share from 0 to 1 as a whole percentage, or "n/a" where there was nothing to compare: 0.5 -> "50%"."""
+    return "n/a" if share is None else f"{100 * share:.0f}%"
+
+
 def _percent(x: float | None) -> str:
     """A relative difference as a percentage a student reads at a glance: 0.32 -> "32%", 0.0012 -> "0.12%"."""
     if x is None:
