@@ -3,6 +3,7 @@
     python grader.py grade PATH --assignment dic-sprint22 --out DIR [--seed N] [--max-examples N]
                                 [--timeout S] [--memory MB] [--fail-under PCT]
     python grader.py check PATH [--assignment dic-sprint22]      the student's quick self-check
+                                [--html [FILE]]                 also as a web page with pictures
     python grader.py batch FOLDER --assignment dic-sprint22 --out DIR [--jobs N] [--force]   a cohort
                                 [--scheduler tcp://HOST:8786 | local:N]     on a Dask cluster
                                 [--similarity-threshold PCT]                similar pairs listed in the summary
@@ -140,13 +141,21 @@ def _parser() -> argparse.ArgumentParser:
         help=f"each worker's memory limit in MiB (default {defaults.memory_mb})",
     )
     grade_cmd = commands.add_parser(
-        "grade", parents=[common, graded], help="grade a submission and write report.json, report.md, junit.xml, results.json"
+        "grade", parents=[common, graded], help="grade a submission and write report.json, report.md, junit.xml, results.json, report.html"
     )
     grade_cmd.add_argument("--out", required=True, help="folder for the reports")
     grade_cmd.add_argument("--fail-under", type=_percent, help="exit 1 when the score is below this percentage")
     check_cmd = commands.add_parser("check", parents=[common], help="the student's quick self-check, printed to the terminal")
     check_cmd.add_argument(
         "--max-examples", type=_positive_int, default=quick.max_examples, help=f"cases per property (default {quick.max_examples})"
+    )
+    check_cmd.add_argument(
+        "--html",
+        nargs="?",
+        const="report.html",
+        metavar="FILE",
+        help="also write the report as a web page with pictures of each wrong array (default file: report.html here; a folder: "
+        "report.html in it)",
     )
     similar_options = _Parser(add_help=False)  # the options batch and similar share
     similar_options.add_argument(
@@ -334,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
 
         report = check(args.path, settings=_settings(args))
         print_summary(report)
+        if args.html is not None:
+            print(f"report.html: {_write_html(report, Path(args.html))}")
         return 0 if report.all_passed else 1
     report = grade(args.path, settings=_settings(args), out=args.out)
     percent = 100 * report.score / report.max_score if report.max_score else 0.0
@@ -351,6 +362,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"below --fail-under {args.fail_under:g}%")
         return 1
     return 0
+
+
+def _write_html(report, path: Path) -> Path:
+    """Write ``report`` as report.html at ``path`` (or in it, when it is a folder); the absolute path written."""
+    from grading.reports import write_atomically  # noqa: PLC0415
+    from grading.reports.as_html import html  # noqa: PLC0415
+
+    path = path / "report.html" if path.is_dir() else path
+    write_atomically(path, html(report))
+    return path.resolve()
 
 
 def _batch_command(args) -> int:

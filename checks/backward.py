@@ -61,7 +61,9 @@ def gradient(name: str):
             done = layer.run(ctx, _backward_script(ctx, case), case)
             value, received, warnings = _received(ctx, case, done, name)
             expected = layer.expected_backward(ctx.contract, case, ctx.style)[name]
-            layer.require_close(name, expected, received, value, case, ctx.contract.hint(name))
+            layer.require_close(
+                name, expected, received, value, case, ctx.contract.hint(name), axes=layer.gradient_axes(ctx.contract, name)
+            )
             return warnings
 
         return _property(ctx, body)
@@ -90,7 +92,8 @@ def matches_torch(ctx: Context) -> Property:
         for name in expected:
             value, received, found = _received(ctx, case, done, name)
             warnings += found
-            layer.require_close(f"{name} (torch autograd)", expected[name], received, value, case, contract.hint(name))
+            axes = layer.gradient_axes(contract, name)
+            layer.require_close(f"{name} (torch autograd)", expected[name], received, value, case, contract.hint(name), axes=axes)
         return warnings
 
     return _property(ctx, body)

@@ -9,7 +9,7 @@ entry's index, expected against received, and its absolute and relative error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,7 @@ class Mismatch:
     abs_error: float | None = None
     rel_error: float | None = None
     first: tuple = ()  # up to three (index, expected, received) in index order
+    arrays: tuple = field(default=(), compare=False, repr=False)  # (expected, received, atol, rtol) when the shapes agree
 
     def __str__(self) -> str:
         return self.message
@@ -69,7 +70,7 @@ def compare(name: str, expected: npt.ArrayLike, received: npt.ArrayLike, *, atol
     )
     if expected.ndim and len(first) > 1:
         message += "; first differing: " + ", ".join(f"{_fmt_index(i)} expected {x:.6g} received {y:.6g}" for i, x, y in first)
-    return Mismatch(name, message, index, e, r, err, rel, first)
+    return Mismatch(name, message, index, e, r, err, rel, first, (expected, received, atol, rtol))
 
 
 def compare_all(expected, received, *, atol: float, rtol: float, name: str = "") -> list[Mismatch]:

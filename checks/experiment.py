@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from checks import layer
-from checks.layer import SEQUENCE, Context
+from checks.layer import LAST, SEQUENCE, Context
 from checks.property import CheckFailed
-from checks.results import FAILED, PASSED, Outcome
+from checks.results import FAILED, PASSED, Compared, Outcome
 from checks.session import Call, New, Set
 from checks.strategies import CellCase
 from reference import stacked
@@ -60,6 +60,7 @@ def _one_run(ctx: Context, case: CellCase, weights, states, expected: np.ndarray
     error = float(np.max(np.abs(last - expected)))
     if error <= TOLERANCE:
         return None
+    compared = Compared.kept("last h", layer.output_axes(LAST), expected, last, worst=_worst(expected, last), atol=TOLERANCE)
     return Outcome(
         FAILED,
         f"last h on {which}: expected {np.array2string(expected, precision=8, floatmode='fixed')}, "
@@ -67,7 +68,12 @@ def _one_run(ctx: Context, case: CellCase, weights, states, expected: np.ndarray
         described,
         contract.hint("experiment") if which == "the published input" else SECOND_INPUT_HINT,
         tuple(found),
+        compared=compared,
     )
+
+
+def _worst(expected: np.ndarray, received: np.ndarray) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(received - expected))), expected.shape))
 
 
 SECOND_INPUT_HINT = (

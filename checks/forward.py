@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from checks import layer
-from checks.layer import SEQUENCE, Context
+from checks.layer import LAST, SEQUENCE, Context
 from checks.memo import remembered
 from checks.property import CheckFailed, Property
+from checks.results import Compared
 from checks.compare import compare
 from checks.session import Done, Get, Raised, Set, named
 
@@ -69,7 +70,8 @@ def _require_reference(ctx: Context, case, topic: str) -> list[str]:
     received, warnings = _output(ctx, case, answer)
     style = _style(ctx, case, answer)
     expected = layer.expected_forward(ctx.contract, case, style)
-    layer.require_close("h" if style == SEQUENCE else "last h", expected, received, answer.value, case, ctx.contract.hint(topic))
+    name = "h" if style == SEQUENCE else "last h"
+    layer.require_close(name, expected, received, answer.value, case, ctx.contract.hint(topic), axes=layer.output_axes(style))
     return warnings
 
 
@@ -159,12 +161,14 @@ def repeatable(ctx: Context) -> Property:
             warnings += found
             mismatch = compare("output", expected, received, atol=0, rtol=1e-12)
             if mismatch is not None:
+                axes = layer.output_axes(SEQUENCE if expected.ndim == 3 else LAST)
                 raise CheckFailed(
                     f"forward's answer depends on earlier calls: {before}, it differs from a fresh object's answer to the "
                     f"same call ({mismatch}); the other X is 0.5 - X with its steps reversed, the other weights 0.5 - each",
                     case=case,
                     hint="Start every call from the states you are given (or zeros), and compute from the weights as they "
                     "are now; keep nothing from one call to the next, in self or in the class.",
+                    compared=Compared.of(mismatch, axes),
                 )
         return warnings
 
@@ -227,8 +231,10 @@ def matches_torch(ctx: Context) -> Property:
         out = remembered(
             case, ("torch forward", contract.kind), lambda: ctx.torch_run(case.x, [case.params], kind=contract.kind, dout=None).out
         )
-        expected = out if _style(ctx, case, answer) == SEQUENCE else out[:, -1]
-        layer.require_close(f"h (torch.nn.{contract.kind.upper()})", expected, received, answer.value, case, contract.hint("values"))
+        style = _style(ctx, case, answer)
+        expected = out if style == SEQUENCE else out[:, -1]
+        name = f"h (torch.nn.{contract.kind.upper()})"
+        layer.require_close(name, expected, received, answer.value, case, contract.hint("values"), axes=layer.output_axes(style))
         return warnings
 
     return _property(ctx, body, with_states=False, script=_forward_script(ctx))

@@ -19,10 +19,11 @@ from checks import function_cases, gradcheck
 from checks.backward import EPS, direction
 from checks.compare import compare
 from checks.course_torch import LAST_STEP
-from checks.function_contract import FunctionCase, FunctionContract, arguments, expected, shape_of
+from checks.function_contract import FunctionCase, FunctionContract, arguments, axis_names, expected, shape_of
 from checks.layer import TorchRunner, numeric, run_torch, tolerance
 from checks.memo import remembered
 from checks.property import CheckFailed, Property, Runs
+from checks.results import Compared
 from checks.session import Apply, Done, Kept, Raised, Recorder, Value, array_leaves, named
 
 
@@ -180,10 +181,19 @@ def received(contract: FunctionContract, name: str, value: Value, case: Function
     return numeric(value, name, shape, case, hint)
 
 
+def output_axes(contract: FunctionContract, name: str) -> tuple[str, ...]:
+    """The dimensions of an output by name (``name + LAST_STEP``: its last step, without the steps' axis)."""
+    base = name.removesuffix(LAST_STEP)
+    out = next((r for r in contract.outputs if r.name == base), None)
+    tokens = () if out is None else out.shape if base == name else out.shape[:-1]
+    return axis_names(tokens)
+
+
 def _compare(contract: FunctionContract, name: str, want: np.ndarray, got: np.ndarray, value: Value, case, topic: str) -> None:
     mismatch = compare(name, want, got, **tolerance(value))
     if mismatch is not None:
-        raise CheckFailed(str(mismatch), case=case, hint=contract.hint(topic) or contract.hint(name) or None)
+        compared = Compared.of(mismatch, output_axes(contract, name))
+        raise CheckFailed(str(mismatch), case=case, hint=contract.hint(topic) or contract.hint(name) or None, compared=compared)
 
 
 def _property(ctx: FunctionContext, body, *, script=None) -> Property:
@@ -477,6 +487,7 @@ def loops_step(ctx: FunctionContext) -> Property:
                 raise CheckFailed(
                     f"{contract.name} does not give what your own {step.name} gives at each step: {mismatch}",
                     case=case,
+                    compared=Compared.of(mismatch, output_axes(contract, sequence_out)),
                     hint=f"Call {step.name} at each step, passing on its {', '.join(loop.carry.values())}; "
                     "compare the two by hand on the case above.",
                 )

@@ -71,6 +71,11 @@ def size(token: str, dims: Mapping[str, int]) -> int:
     return total
 
 
+def axis_names(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Each shape token with what its letter stands for: ("N", "T", "H") -> ("N (batch)", "T (steps)", "H (hidden)")."""
+    return tuple(f"{t} ({LETTERS[t]})" if t in LETTERS else t for t in tokens)
+
+
 def shape_of(tokens: tuple[str, ...], dims: Mapping[str, int]) -> tuple[int, ...]:
     return tuple(size(t, dims) for t in tokens)
 

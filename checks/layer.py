@@ -24,10 +24,11 @@ from checks import strategies
 from checks.compare import compare
 from checks.memo import remembered
 from checks.property import CheckFailed, Property, Runs
+from checks.results import Compared
 from checks.session import Call, Done, Get, New, Op, Raised, Recorder, Reply, Set, Value, named
 from checks.strategies import CellCase
 from reference import stacked
-from reference.cells import CELLS
+from reference.cells import CELLS, cell_kind
 
 Array = npt.NDArray[np.float64]
 
@@ -286,10 +287,27 @@ def tolerance(value: Value) -> dict[str, float]:
     return FLOAT32_TOL if value.dtype in ("float32", "float16") else FLOAT64_TOL
 
 
-def require_close(name: str, expected: Array, received: Array, value: Value, case: CellCase, hint: str) -> None:
+def require_close(name: str, expected: Array, received: Array, value: Value, case: CellCase, hint: str, *, axes: tuple[str, ...]) -> None:
+    """CheckFailed naming the worst entry, and carrying both arrays with their ``axes`` for a report to draw, unless
+    ``received`` matches ``expected``."""
     mismatch = compare(name, expected, received, **tolerance(value))
     if mismatch is not None:
-        raise CheckFailed(str(mismatch), case=case, hint=hint)
+        raise CheckFailed(str(mismatch), case=case, hint=hint, compared=Compared.of(mismatch, axes))
+
+
+def output_axes(style: str) -> tuple[str, ...]:
+    return ("batch", "n_sequences", "n_nodes") if style == SEQUENCE else ("batch", "n_nodes")
+
+
+def gradient_axes(contract: LayerContract, name: str) -> tuple[str, ...]:
+    """The dimensions of dX or of a weight's gradient, by name: dWx of an LSTM is ("n_features", "4·n_nodes (ifgo)")."""
+    if name == "dX":
+        return ("batch", "n_sequences", "n_features")
+    cell = cell_kind(contract.kind)
+    features, nodes = 7, 1000  # sizes no block count can confuse: a length is 7, or a multiple of 1000
+    shape = cell.param_shapes(features, nodes)[contract.grads[name]]
+    blocks = f" ({cell.gates})" if len(cell.gates) > 1 else ""
+    return tuple("n_features" if n == features else "n_nodes" if n == nodes else f"{n // nodes}·n_nodes{blocks}" for n in shape)
 
 
 def get_grads(contract: LayerContract) -> Get:

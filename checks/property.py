@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
 
-from checks.results import ERROR, FAILED, PASSED, Outcome
+from checks.results import ERROR, FAILED, PASSED, Compared, Outcome
 from checks.session import WorkerLost
 
 
@@ -53,9 +53,10 @@ class Runs:
 class CheckFailed(Exception):
     """A wrong answer on ``case``: what was expected, what came back, and what to try."""
 
-    def __init__(self, message: str, *, case: Any = None, hint: str | None = None, status: str = FAILED):
+    def __init__(self, message: str, *, case: Any = None, hint: str | None = None, status: str = FAILED, compared: Compared | None = None):
         super().__init__(message)
         self.message, self.case, self.hint, self.status = message, case, hint, status
+        self.compared = compared  # the arrays compared, for a report to draw
 
 
 Body = Callable[[Any], Iterable[str] | None]
@@ -121,6 +122,7 @@ def _outcome(failure: CheckFailed, prop: Property, warnings: set[str], extra: st
         None if failure.case is None else prop.describe(failure.case),
         failure.hint,
         tuple(sorted(warnings)),
+        compared=failure.compared,
         evidence=_evidence(prop, failure.case) if gather else (),
     )
 
@@ -213,7 +215,9 @@ def _run_property(prop: Property, runs: Runs, budget: int | None = None) -> tupl
         text = "the same input gave different answers on different runs; is state kept between calls or objects?"
         if failure is None:
             return Outcome(FAILED, text, warnings=tuple(sorted(trial.warnings))), None
-        flaky_failure = CheckFailed(f"{failure.message} ({text})", case=failure.case, hint=failure.hint, status=failure.status)
+        flaky_failure = CheckFailed(
+            f"{failure.message} ({text})", case=failure.case, hint=failure.hint, status=failure.status, compared=failure.compared
+        )
         return _outcome(flaky_failure, prop, trial.warnings), failure.case
     except Exception as error:  # noqa: BLE001 - a fault in the check itself must not end the grading
         return Outcome(ERROR, f"the grader could not run this check ({type(error).__name__}: {error}); please report it"), None

@@ -5,12 +5,13 @@ Entries that cannot be submissions (hidden or cache folders, files other than
 summary lists them. No link is followed and nothing but a regular file is read,
 here as in ``grading.load``.
 
-    OUT/<student>/       the four reports of each submission, and fingerprint.json
+    OUT/<student>/       the five reports of each submission, and fingerprint.json
     OUT/gradebook.csv    one row per student: total, each problem, status, seconds, the file graded, how it was chosen
     OUT/summary.md       the distribution, what the cohort failed, the slowest, the ungradable, the entries skipped,
                          the similar pairs
     OUT/summary.json     the same, for machines
     OUT/score_histogram.svg
+    OUT/summary.html     the summary for a browser: the histogram, what the cohort failed, a link to each report.html
     OUT/similarity.html  the similar pairs side by side (``grading.similarity``)
 
 The submissions are graded in a local pool of forked grading processes (``grading.pool``) or on a Dask cluster
@@ -44,6 +45,7 @@ from grading.load import MAX_SOURCE_BYTES, NOTEBOOK_BYTES
 from grading.pool import interrupts_ignored
 from grading.reports import render, write_atomically, write_texts
 from grading.reports.summary import histogram_svg, summary_json, summary_markdown
+from grading.reports.summary_html import summary_html
 from grading.single import SIMILARITY_THRESHOLD, Settings, grade
 from grading.submission_files import SKIPPED_DIRS, SOURCE_SUFFIXES, is_environment, read_regular, scan
 
@@ -448,9 +450,10 @@ def gradebook_csv(rows: list[Row], problem_ids: list[str], max_score: float) -> 
 
 
 def write_cohort(result: Result, settings: Settings, out: Path, problem_ids: list[str]) -> None:
-    """gradebook.csv, summary.json, summary.md and the histogram, each written atomically."""
+    """gradebook.csv, summary.json, summary.md, summary.html and the histogram, each written atomically."""
     max_score = max((r.max_score for r in result.rows), default=0.0)
     write_atomically(out / "gradebook.csv", gradebook_csv(result.rows, problem_ids, max_score))
     write_atomically(out / "score_histogram.svg", histogram_svg(result.rows))
     write_atomically(out / "summary.json", json.dumps(summary_json(result, settings), indent=2) + "\n")
     write_atomically(out / "summary.md", summary_markdown(result, settings, "score_histogram.svg"))
+    write_atomically(out / "summary.html", summary_html(result, settings))

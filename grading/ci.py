@@ -4,7 +4,8 @@
 
 It installs the grader (torch from PyTorch's CPU index, to avoid the CUDA
 build), grades the repository, appends report.md to the job summary, uploads
-the four reports as an artifact, and fails the job below ``--fail-under``.
+the five reports as an artifact (report.html among them: the report with pictures of each wrong array, for a
+browser), and fails the job below ``--fail-under``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ jobs:
       - name: Show the report in the job summary
         if: always()
         run: cat {folder}/report.md >> "$GITHUB_STEP_SUMMARY"
+      # report.json, report.md, junit.xml, results.json and report.html (open it in a browser: it draws each wrong array)
       - name: Upload the reports
         if: always()
         uses: actions/upload-artifact@v4

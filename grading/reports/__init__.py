@@ -1,9 +1,10 @@
-"""Writers: each turns a Report into one file's text, and ``write_all`` puts all four in a folder.
+"""Writers: each turns a Report into one file's text, and ``write_all`` puts all five in a folder.
 
     report.json    the data model as JSON
     report.md      for people and CI job summaries
     junit.xml      one testcase per check
     results.json   the Gradescope autograder format
+    report.html    report.md's content for a browser, with pictures of each failed comparison (matplotlib SVG)
 
 Files are written to a temporary name and renamed, so a reader never sees half a report, and get the mode the
 process umask gives any new file.
@@ -17,11 +18,12 @@ from pathlib import Path
 
 from grading.report import Report
 from grading.reports.as_gradescope import gradescope
+from grading.reports.as_html import html
 from grading.reports.as_json import report_json
 from grading.reports.as_junit import junit
 from grading.reports.as_markdown import markdown
 
-WRITERS = {"report.json": report_json, "report.md": markdown, "junit.xml": junit, "results.json": gradescope}
+WRITERS = {"report.json": report_json, "report.md": markdown, "junit.xml": junit, "results.json": gradescope, "report.html": html}
 
 
 def _new_file(folder: Path, name: str) -> tuple[int, Path]:

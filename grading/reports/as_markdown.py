@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from checks.results import ERROR, SKIPPED, CheckResult
 from grading.report import ProblemResult, Report
-from grading.reports.for_people import Failure, NotRun, warnings, what_to_fix
+from grading.reports.for_people import Failure, NotRun, skipped, warnings, what_to_fix
 from grading.reports.untrusted import cleaned, fence, markdown_code, markdown_text
 from grading.reports.wording import seed_text, explained_together, none_ran, points, problem_label, score_text
 
@@ -93,17 +93,10 @@ def markdown(report: Report) -> str:
         lines += ["", "## What to fix"]
     for entry in failures:
         lines += _not_run(entry) if isinstance(entry, NotRun) else _failure(entry)
-    skipped = [(p, c) for p, c in report.checks if c.status == SKIPPED]
-    if skipped:
+    passed_by = skipped(report)
+    if passed_by:
         lines += ["", "## Skipped", ""]
-        for problem in report.problems:
-            reasons: dict[str, list[str]] = {}
-            for p, c in skipped:
-                if p is problem:
-                    reasons.setdefault(c.message, []).append(c.name)
-            for reason, names in reasons.items():
-                which = ", ".join(names) if len(names) < len(problem.checks) else "every check"
-                lines.append(f"- {problem.id} · {which}: {markdown_text(reason)}")
+        lines += [f"- {problem} · {which}: {markdown_text(reason)}" for problem, which, reason in passed_by]
     if not failures:
-        lines += ["", "Every check passed." if not skipped else "Every check that ran passed."]
+        lines += ["", "Every check passed." if not passed_by else "Every check that ran passed."]
     return "\n".join(lines) + "\n"

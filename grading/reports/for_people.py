@@ -120,3 +120,17 @@ def what_to_fix(report: Report) -> list[NotRun | Failure]:
 def warnings(report: Report) -> list[str]:
     """The report's warnings, then those attached to checks, each once."""
     return list(dict.fromkeys([*report.warnings, *(w for _, c in report.checks for w in c.warnings)]))
+
+
+def skipped(report: Report) -> list[tuple[str, str, str]]:
+    """The skipped checks as (problem id, which checks, why): the checks skipped for one reason named together, or
+    "every check" when all of a problem's were."""
+    found = []
+    for problem in report.problems:
+        reasons: dict[str, list[str]] = {}
+        for check in problem.checks:
+            if check.status == SKIPPED:
+                reasons.setdefault(check.message, []).append(check.name)
+        for reason, names in reasons.items():
+            found.append((problem.id, ", ".join(names) if len(names) < len(problem.checks) else "every check", reason))
+    return found

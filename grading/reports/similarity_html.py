@@ -8,26 +8,14 @@ side's code, the spans summary.json lists.
 
 from __future__ import annotations
 
-from html import escape as _escape
-
-from grading.reports.untrusted import clean
+from grading.reports.page import escape, page
 from grading.reports.wording import share_text
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-table { border-collapse: collapse; margin-bottom: 2em; }
-th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; }
 td.share { text-align: right; }
 .sides { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
-pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; line-height: 1.35; }
 mark { background: #ffd54f; }
 """
-
-
-def escape(text: str) -> str:
-    """``text`` safe in HTML, and with no control character, bidirectional override or lone surrogate left in it
-    (``untrusted.clean``: shown as escapes such as ``\\u202e``)."""
-    return _escape(clean(text, cap=len(text) + 1))
 
 
 def _marked(text: str, regions: list, pair: int, side: str) -> str:
@@ -71,8 +59,4 @@ def similarity_html(data: dict, codes: dict[str, str], title: str) -> str:
         + "<table><tr><th>pair</th><th>code</th><th>each one's own code in the other</th><th>behaviour</th>"
         f"<th>wrong answers in common</th></tr>{rows}</table>" + "".join(sections)
     )
-    return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>\n"
-    )
+    return page(title, body, STYLE)

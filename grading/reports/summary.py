@@ -1,4 +1,4 @@
-"""The cohort's summary: the score distribution (an SVG histogram), what the class failed, the slowest, the ungradable.
+"""The cohort's summary: the score distribution (a histogram drawn with matplotlib), what the class failed, the slowest, the ungradable.
 
 Functions of a batch result (rows with student, status, score, max_score,
 seconds, reason, failed checks); they know nothing of how the batch ran.
@@ -7,7 +7,6 @@ seconds, reason, failed checks); they know nothing of how the batch ran.
 from __future__ import annotations
 
 import statistics
-import xml.etree.ElementTree as ET
 from collections import Counter
 
 from grading.reports.untrusted import markdown_code, markdown_text
@@ -37,25 +36,10 @@ def histogram(rows) -> list[dict]:
 
 
 def histogram_svg(rows) -> str:
-    """The histogram as a small self-contained SVG, each bar labelled with its range."""
-    bins = histogram(rows)
-    tallest = max((b["count"] for b in bins), default=0) or 1
-    pad, bar = 30, 36
-    width, height = 2 * pad + len(bins) * (bar + 2), 220
-    svg = ET.Element("svg", xmlns="http://www.w3.org/2000/svg", width=str(width), height=str(height), viewBox=f"0 0 {width} {height}")
-    ET.SubElement(svg, "title").text = "Score distribution (percent of the maximum)"
-    base = height - pad
-    for i, b in enumerate(bins):
-        h = (base - pad) * b["count"] / tallest
-        x = pad + i * (bar + 2)
-        ET.SubElement(svg, "rect", x=f"{x}", y=f"{base - h:.1f}", width=str(bar), height=f"{h:.1f}", fill="#4c72b0")
-        if b["count"]:
-            ET.SubElement(
-                svg, "text", x=f"{x + bar / 2}", y=f"{base - h - 4:.1f}", **{"text-anchor": "middle", "font-size": "11"}
-            ).text = str(b["count"])
-        ET.SubElement(svg, "text", x=f"{x + bar / 2}", y=f"{base + 14}", **{"text-anchor": "middle", "font-size": "10"}).text = b["label"]
-    ET.SubElement(svg, "line", x1=str(pad), y1=str(base), x2=str(pad + len(bins) * (bar + 2)), y2=str(base), stroke="black")
-    return ET.tostring(svg, encoding="unicode") + "\n"
+    """The histogram as a self-contained SVG drawn with matplotlib, each bar labelled with its range and its count."""
+    from grading.reports.pictures import score_histogram  # noqa: PLC0415 - matplotlib only where a cohort is summed up
+
+    return score_histogram(histogram(rows)) + "\n"
 
 
 def check_failures(rows) -> list[dict]:

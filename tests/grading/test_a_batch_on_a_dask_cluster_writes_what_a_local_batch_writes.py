@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPRINT = ROOT / "tests" / "fixtures" / "dic_sprint22"
 RED_TEAM = ROOT / "tests" / "fixtures" / "red_team"
 SETTINGS = dict(assignment="dic-sprint22", max_examples=10, timeout=6)  # the hang costs its 6 s in each batch
-REPORTS = ("report.json", "report.md", "junit.xml", "results.json")
+REPORTS = ("report.json", "report.md", "junit.xml", "results.json", "report.html")
 # What a grading's timing changes in each report: seconds, and nothing else.
 TIMINGS = re.compile(r'"(seconds|execution_time)": [0-9.e-]+|time="[0-9.]+"|· [0-9.]+ s\b')
 
@@ -173,17 +173,18 @@ def _dies(item):
     os._exit(9)
 
 
-def test_a_result_that_is_not_the_four_reports_scores_nothing_and_says_why(dask_cluster):
+def test_a_result_that_is_not_the_five_reports_scores_nothing_and_says_why(dask_cluster):
     from grading import cluster
 
     placed = {"host": "h", "worker": "w", "waited": 0, "isolated": True}
-    not_a_report = {name: "[]" for name in ("report.json", "report.md", "junit.xml", "results.json")}
+    not_a_report = {name: "[]" for name in ("report.json", "report.md", "junit.xml", "results.json", "report.html")}
     results = ["not json", json.dumps(placed), json.dumps(placed | {"files": not_a_report})]
     with distributed.Client(dask_cluster) as client:
         outcomes = list(cluster.graded(client, results, lambda i: (i,), task=str))
     assert sorted(o.error for o in outcomes) == [
         "the Dask worker's report.json is not a report; nothing of it was kept",
-        "the Dask worker's result does not hold the reports report.json, report.md, junit.xml, results.json; nothing of it was kept",
+        "the Dask worker's result does not hold the reports report.json, report.md, junit.xml, results.json, report.html;"
+        " nothing of it was kept",
         "the Dask worker's result is not JSON; nothing of it was kept",
     ]
 

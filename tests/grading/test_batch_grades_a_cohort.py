@@ -3,16 +3,19 @@
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
 from grading import api
+from tests.grading import browser
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "dic_sprint22"
@@ -81,6 +84,29 @@ def test_the_summary_shows_the_distribution_the_failed_checks_and_who_was_not_gr
     text = (out / "summary.md").read_text()
     assert "![score distribution](score_histogram.svg)" in text and "problem3.backward_dB" in text
     assert (out / "score_histogram.svg").read_text().startswith("<svg")
+
+
+def test_summary_html_loads_in_a_browser_and_links_each_students_report_html(graded):
+    _, out = graded
+    dom, console = browser.load(out / "summary.html")
+    assert console == []
+    links = [unquote(link) for link in re.findall(r'<a href="([^"]+)/report.html"', dom)]
+    assert sorted(links) == sorted([Path(n).stem for n in COHORT] + ["carol"])
+    assert all((out / student / "report.html").is_file() for student in links)
+    assert "<td>problem3.backward_dWh</td>" in dom
+
+
+def test_summary_htmls_histogram_draws_each_bar_as_tall_as_its_count(graded):
+    _, out = graded
+    counts = [b["count"] for b in json.loads((out / "summary.json").read_text())["histogram"]]
+    text = (out / "summary.html").read_text()
+    heights = []
+    for i in range(len(counts)):
+        path = re.search(rf'<g id="score-bar-{i}">\s*<path d="([^"]+)"', text).group(1)
+        ys = [float(y) for y in re.findall(r"[ML] [-0-9.]+ ([-0-9.]+)", path)]
+        heights.append(max(ys) - min(ys))
+    tallest = max(counts)
+    assert [round(h / max(heights) * tallest, 6) for h in heights] == counts and sum(counts) == 7
 
 
 def test_a_rerun_skips_every_unchanged_submission_and_regrades_a_changed_one(cohort, graded, tmp_path):

@@ -58,4 +58,4 @@ def test_the_grading_steps_pass_a_good_repository_and_fail_a_weak_one(tmp_path):
         summary = tmp_path / f"{name}.summary.md"
         assert run_steps(repository, text, summary) == expected
         assert summary.read_text() == (repository / "grader-report" / "report.md").read_text()
-        assert {p.name for p in (repository / "grader-report").iterdir()} == {"report.json", "report.md", "junit.xml", "results.json"}
+        assert {p.name for p in (repository / "grader-report").iterdir()} == {"report.json", "report.md", "junit.xml", "results.json", "report.html"}

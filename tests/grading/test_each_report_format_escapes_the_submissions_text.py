@@ -2,10 +2,12 @@
 gets no heading, HTML, link or table of its own, junit.xml stays well-formed XML, the JSON files stay valid and
 small, and the terminal gets no control sequence. Each writer is fed the same hostile report, built by hand."""
 
+import dataclasses
 import io
 import json
 import shutil
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,11 +17,13 @@ from rich.console import Console
 from grading import api
 from grading.report import ProblemResult
 from grading.reports import write_all
+from grading.reports.as_html import html
 from grading.reports.as_junit import junit
 from grading.reports.as_markdown import markdown
 from grading.reports.terminal import print_summary
 from grading.reports.untrusted import clean, fence, markdown_code, markdown_text
-from tests.grading.reports_by_hand import failed, passed, report
+from checks.results import Diagnosis
+from tests.grading.reports_by_hand import failed, not_run, passed, report
 
 INJECTED = "\n\n# dic-sprint22: 100 / 100\n\n| a | b |\n|---|---|\n[a link](http://example.com) <!-- "
 CONTROL = "bad \x00\x01\x08\x0b\x0c\x1b[31m red \x7f\ufffe \u202e end"
@@ -146,3 +150,58 @@ def test_a_graded_file_named_with_a_newline_and_markdown_stays_a_name_in_every_r
     assert kinds.count("table_open") == 1 and not {"html_block", "html_inline", "link_open"} & set(kinds)
     assert [line for line in text.splitlines() if line.startswith("# ")] == [text.splitlines()[0]]
     ET.parse(tmp_path / "out" / "junit.xml")
+
+
+SCRIPT = '</pre></code><script>alert(1)</script><img src="http://example.com/x.png" onerror="alert(2)"><a href="javascript:x">'
+REPORT_HTML_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "h4", "p", "code", "pre", "strong", "table"}
+REPORT_HTML_TAGS |= {"tr", "th", "td", "ul", "li", "details", "summary", "span", "figure", "figcaption"}
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: set[str] = set()
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.handlers += [name for name, _ in attrs if name.startswith("on") or name in ("href", "src")]
+
+
+def every_field_hostile():
+    """A report whose every text a submission can reach holds a script, an image and a link: messages, inputs, hints, a
+    diagnosis, a problem that could not run, the notes, warnings, the file and how it was chosen and called."""
+    diagnosis = Diagnosis("exact", ("no_dh_carry",), f"explained {SCRIPT}", f"hint {SCRIPT}", error=0.0, reference_error=0.3)
+    broken = ProblemResult(
+        "problem2", f"Experiment {SCRIPT}", 15, (not_run("small_array_last_h", 15, SCRIPT, SCRIPT),), error=SCRIPT, hint=SCRIPT
+    )
+    problem = ProblemResult(
+        "problem3",
+        "Backpropagation",
+        15,
+        (
+            failed("backward_dX", 5, f"raised {SCRIPT}", f"X = {SCRIPT}", SCRIPT, diagnosis),
+            failed("backward_dWh", 5, f"raised {SCRIPT}", f"X = {SCRIPT}", SCRIPT, diagnosis, warnings=[SCRIPT]),
+            failed("backward_dB", 5, f"{INJECTED}{CONTROL}{SURROGATE}", "X = [[[1.]]]", SCRIPT),
+        ),
+    )
+    made = report(
+        broken,
+        problem,
+        notes=(SCRIPT,),
+        warnings=(SCRIPT, "x" * 100 * 2**20),
+        choice=SCRIPT,
+        binding=SCRIPT,
+        file=SCRIPT,
+        output={"stdout": SCRIPT, "stderr": SCRIPT},
+    )
+    return dataclasses.replace(made, submission=SCRIPT)
+
+
+def test_report_html_holds_no_tag_or_handler_of_the_submissions_and_shows_its_text_as_text():
+    text = html(every_field_hostile())
+    found = Tags()
+    found.feed(text)
+    assert found.tags <= REPORT_HTML_TAGS and found.handlers == []
+    assert text.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 12
+    assert "\x1b" not in text and "\u202e" not in text and len(text) < 100_000

@@ -50,7 +50,7 @@ EXPECTED = {
     "ok_backward_subtracts_lr.py": (NO_H0, "recovered from the weight change backward makes with learning rate 1"),
     "ok_own_optimizer_computes_gradient.py": (NO_H0, "its own optimizer `SGD`"),
     "bug_reads_global_batch_size.py": ((0, 15, 0), ""),  # the contract, graded as published, with a note on its globals
-    "ok_imports_missing_pandas_matplotlib.py": (FULL, ""),
+    "ok_imports_pandas_matplotlib_seaborn_and_colab.py": (FULL, ""),
     "ok_keras_import_refused.py": (FULL, ""),
     "ok_classifier_wrapper_holds_rnn.py": (NO_H0, "graded `ScratchSimpleRNNClassifier.rnn`"),
     "bug_scratch_rnn_relu.py": ((20, 0, 8), "graded `ScratchRNN`"),
@@ -112,9 +112,10 @@ def test_a_forward_that_reads_global_sizes_is_named_beside_the_failures_it_cause
 
 
 def test_a_file_runs_statement_by_statement_and_lists_what_it_skipped(reports):
-    report = reports["ok_imports_missing_pandas_matplotlib.py"]
+    report = reports["ok_imports_pandas_matplotlib_seaborn_and_colab.py"]
     skipped = [w for w in report.warnings if "that statement was skipped and the rest of the file ran" in w]
-    assert len(skipped) == 7  # pandas, matplotlib, seaborn, sklearn, tqdm, google.colab, and pd.read_csv
+    # pandas, seaborn, sklearn, tqdm, google.colab, and pd.read_csv; matplotlib is the grader's own dependency, so it imports
+    assert len(skipped) == 6 and not any("No module named 'matplotlib'" in w for w in skipped)
     assert any("No module named 'pandas'" in w for w in skipped)
     assert any("refused import of keras" in w for w in reports["ok_keras_import_refused.py"].warnings)
 

@@ -1,4 +1,4 @@
-"""Every grading writes report.json, report.md, junit.xml and results.json, each readable by what reads it."""
+"""Every grading writes report.json, report.md, junit.xml, results.json and report.html, each readable by what reads it."""
 
 import json
 import xml.etree.ElementTree as ET
@@ -18,8 +18,8 @@ def out(tmp_path_factory):
     return folder
 
 
-def test_all_four_files_are_written(out):
-    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "report.json", "report.md", "results.json"]
+def test_all_five_files_are_written(out):
+    assert sorted(p.name for p in out.iterdir()) == ["junit.xml", "report.html", "report.json", "report.md", "results.json"]
 
 
 def test_report_json_has_the_documented_fields(out):

@@ -25,7 +25,7 @@ def mode(path) -> int:
 def test_every_report_file_gets_the_mode_the_umask_gives(tmp_path, umask, mask, expected):
     umask(mask)
     written = write_all(report(backward_with_no_dh_carry()), tmp_path)
-    assert len(written) == 4 and {path.name: mode(path) for path in written} == {path.name: expected for path in written}
+    assert len(written) == 5 and {path.name: mode(path) for path in written} == {path.name: expected for path in written}
 
 
 def test_a_rewritten_file_gets_the_umask_mode_and_no_temporary_file_is_left(tmp_path, umask):

@@ -13,6 +13,7 @@ import pytest
 
 from grading import api, similarity
 from grading.reports.similarity_html import similarity_html
+from tests.grading import browser
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "similarity"
@@ -138,17 +139,9 @@ class Marks(HTMLParser):
 
 
 def browser_dom(page: Path) -> str:
-    """The page's DOM once Chromium (Debian's package) has loaded it headless, with every network request sent to a
-    closed port."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs Debian's package")
-        pytest.skip("needs Debian's chromium (apt-get install chromium), which .ci/run installs")
-    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9", "--dump-dom", page.as_uri()]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
+    dom, console = browser.load(page)
+    assert console == []
+    return dom
 
 
 def test_the_page_marks_in_a_browser_exactly_the_regions_the_summary_lists(graded):
