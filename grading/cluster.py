@@ -199,10 +199,11 @@ def dask_teardown(worker) -> None:
     """Dask's preload hook, run as each worker process of a ``local:N`` cluster closes: its zygote ends, and with it
     every worker, before the process does, as a local batch's grading process ends them; a grading still running
     then ends at once, its worker lost."""
-    from grading import torch_oracle, worker as workers  # noqa: PLC0415
+    from grading import painter, torch_oracle, worker as workers  # noqa: PLC0415
 
     workers.stop_zygote()
     torch_oracle.stop()
+    painter.stop()
 
 
 @functools.cache

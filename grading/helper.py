@@ -8,8 +8,57 @@ belongs to the parent: ``stop`` leaves it alone there, and the child's first ``g
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar
+
+ROOT = Path(__file__).resolve().parents[1]
+BOOTSTRAP = (
+    "import sys; sys.path.insert(0, {root!r}); from grading import {module}; "
+    "{module}.serve(int(sys.argv[1]), int(sys.argv[2]), parent=int(sys.argv[3]))"
+)
+
+
+def start_process(module: str) -> tuple[subprocess.Popen, int, int]:
+    """Start ``grading.<module>.serve(read_fd, write_fd, parent=this pid)`` in a Python of its own: isolated mode, run
+    from /, in a session of its own (a terminal's Ctrl-C reaches the grader only), one thread per numeric library.
+    The process, the fd that writes to it and the fd that reads from it."""
+    to_helper_r, to_helper = os.pipe()
+    from_helper, from_helper_w = os.pipe()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            BOOTSTRAP.format(root=str(ROOT), module=module),
+            str(to_helper_r),
+            str(from_helper_w),
+            str(os.getpid()),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        env=env,
+        cwd="/",
+        pass_fds=(to_helper_r, from_helper_w),
+        start_new_session=True,
+    )
+    os.close(to_helper_r)
+    os.close(from_helper_w)
+    return process, to_helper, from_helper
+
+
+def end_process(process: subprocess.Popen, *fds: int) -> None:
+    """Close the helper's pipes, kill it and wait for it: it holds nothing to save."""
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    process.kill()
+    process.wait()
 
 
 class Handle(Protocol):

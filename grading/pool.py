@@ -53,11 +53,12 @@ def _prepare_child(coordinator: int, started=None) -> None:
 
 
 def _end_helpers() -> None:
-    """End this process's zygote (which first kills what its workers left) and torch oracle, and wait for them."""
-    from grading import torch_oracle, worker  # noqa: PLC0415 - loaded already: every grading uses them
+    """End this process's zygote (which first kills what its workers left), torch oracle and painter, and wait for them."""
+    from grading import painter, torch_oracle, worker  # noqa: PLC0415 - loaded already: every grading uses them
 
     worker.stop_zygote()
     torch_oracle.stop()
+    painter.stop()
 
 
 def _end_grading_process(signum: int, frame) -> None:

@@ -30,12 +30,13 @@ from checks.function_checks import FunctionContext
 from checks.function_contract import FunctionContract
 from checks.layer import Context, LayerContract
 from checks.property import Lost, Property, Runs, run_properties
-from checks.results import ERROR, FAILED, SKIPPED, TIMEOUT, CheckResult, Outcome
+from checks.results import ERROR, FAILED, PASSED, SKIPPED, TIMEOUT, CheckResult, Outcome
 from checks.session import Recorder, WorkerLost
 from grading.limits import Limits
 from grading.load import Submission
 from grading.report import ProblemResult, Report
-from grading import interface, pick, torch_oracle
+from grading.reports import pictures
+from grading import interface, painter, pick, torch_oracle
 from grading.diagnose import Diagnoser
 from grading.worker import WorkerKilled, WorkerSession, signal_name
 
@@ -293,6 +294,7 @@ class _Grading:
             now = time.monotonic()
             self.session.deadline = now + max(self.deadline - now, 0.0) / len(still)
             self._sweep(problem, [spec for spec in problem.checks if spec.torch == torch_round], outcomes[problem.id], crashes[problem.id])
+            _order_pictures(problem, outcomes[problem.id])
         for problem in graded:
             self._fill_not_run(problem, outcomes[problem.id], crashes[problem.id])
         self._diagnose_all(graded, outcomes)
@@ -461,6 +463,14 @@ class _Grading:
             counterexample=case,
             hint="The submission crashed the Python process; run this input by hand.",
         )
+
+
+def _order_pictures(problem: Problem, outcomes: dict[str, Outcome]) -> None:
+    """Have the painter draw now, while the grading goes on, the pictures report.html will show of each wrong array."""
+    for name, outcome in outcomes.items():
+        if outcome.compared is not None and outcome.status != PASSED:
+            for kind, figure in pictures.drawings(problem.id, name, outcome.compared):
+                painter.order(kind, figure, outcome.compared)
 
 
 def _shrunk_key(problem: Problem) -> str:

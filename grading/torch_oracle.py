@@ -20,19 +20,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-from pathlib import Path
 
 from checks.torch_run import TorchRun
 from grading import protocol
-from grading.helper import Helper
+from grading.helper import Helper, end_process, start_process
 
-ROOT = Path(__file__).resolve().parents[1]
-BOOTSTRAP = (
-    "import sys; sys.path.insert(0, {root!r}); from grading import torch_oracle; "
-    "torch_oracle.serve(int(sys.argv[1]), int(sys.argv[2]), parent=int(sys.argv[3]))"
-)
 ANSWER_SECONDS = 120.0
 """How long one answer may take, torch's import included; only a broken installation takes this long."""
 
@@ -50,20 +43,7 @@ class TorchOracle:
     """
 
     def __init__(self):
-        to_oracle_r, self.to_oracle = os.pipe()
-        self.from_oracle, from_oracle_w = os.pipe()
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", BOOTSTRAP.format(root=str(ROOT)), str(to_oracle_r), str(from_oracle_w), str(os.getpid())],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            env=env,
-            cwd="/",
-            pass_fds=(to_oracle_r, from_oracle_w),
-            start_new_session=True,
-        )
-        os.close(to_oracle_r)
-        os.close(from_oracle_w)
+        self.process, self.to_oracle, self.from_oracle = start_process("torch_oracle")
         self.owner = os.getpid()
 
     def _ask(self, message: dict) -> dict:
@@ -93,13 +73,7 @@ class TorchOracle:
         Killed rather than asked: it holds nothing to save, and a process still
         importing torch reads its pipe only once the import is done.
         """
-        for fd in (self.to_oracle, self.from_oracle):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.process.kill()
-        self.process.wait()
+        end_process(self.process, self.to_oracle, self.from_oracle)
 
 
 _oracle = Helper(TorchOracle)

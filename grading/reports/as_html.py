@@ -3,7 +3,8 @@
 One self-contained page (``grading.reports.page``): opened by double-click, with no script and no network. Each
 failure is a ``<details open>`` section that folds without a script. A check that compared arrays gets a
 ``<figure class="compared" data-check="PROBLEM.CHECK">`` with its heatmaps (``pictures.heatmaps``) and, for a hidden
-state over the steps, its lines (``pictures.hidden_state``), both for the smallest failing input.
+state over the steps, its lines (``pictures.hidden_state``), both for the smallest failing input: taken from the painter
+(``grading.painter``) when the grading had them drawn there, else drawn here.
 
 Every text that can hold the submission's words is cleaned (``untrusted.cleaned``) and escaped; the pictures hold
 only grader-made names and numbers. matplotlib is imported only when some failed check has arrays to draw.
@@ -11,7 +12,8 @@ only grader-made names and numbers. matplotlib is imported only when some failed
 
 from __future__ import annotations
 
-from checks.results import SKIPPED, CheckResult
+from checks.results import SKIPPED, CheckResult, Compared
+from grading import painter
 from grading.report import ProblemResult, Report
 from grading.reports import pictures
 from grading.reports.for_people import Failure, NotRun, skipped, warnings, what_to_fix
@@ -51,25 +53,31 @@ def _marks(problem: ProblemResult) -> str:
     return f"{MARK[status]} {escape(none_ran(len(problem.checks), skipped=status == SKIPPED))}"
 
 
+def _caption(kind: str, compared: Compared) -> str:
+    if kind == "hidden_state":
+        return f"{escape(compared.name)} over {escape(compared.axes[1])}, one line per unit: expected dashed, received solid."
+    return (
+        f"{escape(compared.name)} ({escape(' × '.join(compared.axes))}) on the smallest failing input: expected, received "
+        "and received − expected on one colour scale; a blank cell of the difference is within tolerance, and the worst "
+        "entry is outlined."
+    )
+
+
 def _pictures(problem: ProblemResult, check: CheckResult) -> str:
-    """The heatmaps of ``check``'s compared arrays, and a hidden state's lines over the steps; "" when it has none."""
+    """The heatmaps of ``check``'s compared arrays, and a hidden state's lines over the steps; "" when it has none.
+
+    A picture that cannot be drawn (matplotlib missing or failing) is replaced by a line that says so: the page, and
+    every other report, is written all the same."""
     compared = check.compared
     if compared is None:
         return ""
-    figure = pictures.figure_id(problem.id, check.name)
-    dims = " × ".join(compared.axes)
-    parts = [
-        f"<figcaption>{escape(compared.name)} ({escape(dims)}) on the smallest failing input: expected, received and "
-        "received − expected on one colour scale; a blank cell of the difference is within tolerance, and the worst "
-        "entry is outlined.</figcaption>",
-        pictures.heatmaps(compared, figure),
-    ]
-    if pictures.draws_over_time(compared):
-        parts += [
-            f"<figcaption>{escape(compared.name)} over {escape(compared.axes[1])}, one line per unit: expected dashed, "
-            "received solid.</figcaption>",
-            pictures.hidden_state(compared, figure + "-time"),
-        ]
+    parts = []
+    for kind, figure in pictures.drawings(problem.id, check.name, compared):
+        try:
+            svg = painter.drawn(kind, figure, compared) or pictures.draw(kind, compared, figure)
+        except Exception as error:  # noqa: BLE001 - a picture is extra: the report stands without it
+            svg = f"<p>(this picture could not be drawn: {escape(type(error).__name__)}: {escape(str(error))})</p>"
+        parts += [f"<figcaption>{_caption(kind, compared)}</figcaption>", svg]
     return f'<figure class="compared" data-check="{escape(problem.id)}.{escape(check.name)}">{"".join(parts)}</figure>'
 
 

@@ -30,6 +30,11 @@ MAX_UNITS = 8
 TIME_AXES = ("n_sequences", "T (steps)")
 PANELS = ("expected", "received", "difference")
 CMAP = "RdBu_r"
+SETTINGS = {"svg.fonttype": "none", "font.size": 7, "axes.titlesize": 8}
+"""Text kept as text (smaller, and searchable in the page), in small type."""
+SCALE_BANDS = 41
+SCALE_INCHES = 0.8
+"""Room right of the panels for the colour scale and its labels."""
 GAP = 1.2
 """Cells between two panels of a heatmap, and above each row of panels for its titles."""
 
@@ -44,9 +49,11 @@ def _drawing(figure_id: str, width: float, height: float):
     """A matplotlib Figure of ``width`` by ``height`` inches, and a list to which the block appends its SVG text
     (without the XML prologue): ids salted with ``figure_id``, no date, text kept as text."""
     import matplotlib
+    import matplotlib.style
     from matplotlib.figure import Figure
 
-    with matplotlib.rc_context({"svg.hashsalt": figure_id, "svg.fonttype": "none", "font.size": 7, "axes.titlesize": 8}):
+    # matplotlib's own defaults, whatever matplotlibrc the current folder (a submission's repository) holds
+    with matplotlib.style.context("default"), matplotlib.rc_context(SETTINGS | {"svg.hashsalt": figure_id}):
         figure, svg = Figure(figsize=(width, height)), []
         yield figure, svg
         buffer = io.StringIO()
@@ -92,16 +99,17 @@ def heatmaps(compared: Compared, figure_id: str) -> str:
     height, width = _as_2d(expected, rows[0]).shape
     lead = f" · {compared.axes[0]} {rows[-1]}" if expected.ndim == 3 else ""
     title_inches = 0.06 * len(f"received − expected{lead}") + 0.15  # at 7 points
-    inch = min(0.45, 6.0 / (3 * width + 2 * GAP))
-    gap = max(GAP, title_inches / inch - width)  # a panel and its gap at least as wide as the longest title
-    margin = max(0.2, (title_inches / inch - width) / 2)  # room for the outer panels' titles
-    across, down = 3 * width + 2 * gap, len(rows) * (height + GAP)
-    inch = min(inch, 6.0 / (across + 2 * margin), 7.0 / down)  # at most 6 inches across and 7 down
-    plot_w, plot_h = (across + 2 * margin) * inch, down * inch
-    fig_w, fig_h = 0.6 + plot_w + 1.2, max(plot_h, 1.1) + 0.65
+    down = len(rows) * (height + GAP)
+    inch = min(0.45, 7.0 / down)  # at most 7 inches down
+    for _ in range(3):  # a panel and its gap at least as wide as the longest title, at most 6 inches across in all
+        gap = max(GAP, title_inches / inch - width)
+        margin = max(0.2, (title_inches / inch - width) / 2)  # room for the outer panels' titles
+        across = 3 * width + 2 * gap
+        inch = min(inch, 6.0 / (across + 2 * margin))
+    plot_w, plot_h = (across + 2 * margin) * inch + SCALE_INCHES, down * inch
+    fig_w, fig_h = 0.6 + plot_w + 0.1, plot_h + 0.65
     with _drawing(figure_id, fig_w, fig_h) as (figure, svg):
         axes = figure.add_axes((0.6 / fig_w, 0.5 / fig_h, plot_w / fig_w, plot_h / fig_h))
-        scale = figure.add_axes(((0.6 + plot_w + 0.25) / fig_w, 0.5 / fig_h, 0.12 / fig_w, max(plot_h, 1.1) / fig_h))
         mesh = None
         for r, row in enumerate(rows):
             top = r * (height + GAP) + GAP
@@ -128,19 +136,32 @@ def heatmaps(compared: Compared, figure_id: str) -> str:
                     outline = Rectangle((left + j, top + i), 1, 1, fill=False, edgecolor="black", linewidth=1.4)
                     outline.set_gid(f"{figure_id}-worst-{panel}-{row}")
                     axes.add_patch(outline)
-        axes.set_xlim(-margin, across + margin)
+        axes.set_xlim(-margin, across + margin + SCALE_INCHES / inch)
         axes.set_ylim(down, 0)  # row 0 at the top, as the array prints
         axes.set_aspect("equal")
-        axes.set_xticks([p * (width + gap) + j + 0.5 for p in range(3) for j in range(width)], _labels(width) * 3)
-        axes.set_yticks([r * (height + GAP) + GAP + i + 0.5 for r in range(len(rows)) for i in range(height)], _labels(height) * len(rows))
-        axes.tick_params(length=0, labelsize=6)
-        for side in axes.spines.values():
-            side.set_visible(False)
-        axes.set_xlabel(compared.axes[-1])
-        axes.set_ylabel(compared.axes[-2] if expected.ndim > 1 else "")
-        # 41 bands, fewer than matplotlib rasterizes (a raster would be a data: image, which the page's policy refuses)
-        figure.colorbar(mesh, cax=scale, values=np.linspace(-limit, limit, 41)).ax.tick_params(labelsize=6)
+        axes.set_axis_off()  # indices as plain text: matplotlib's tick objects cost most of a small figure's time
+        index = {"fontsize": 6, "color": "#444444"}
+        for p in range(3):
+            for j, label in enumerate(_labels(width)):
+                axes.text(p * (width + gap) + j + 0.5, down + 0.15, label, ha="center", va="top", **index)
+        for r in range(len(rows)):
+            for i, label in enumerate(_labels(height)):
+                axes.text(-0.15, r * (height + GAP) + GAP + i + 0.5, label, ha="right", va="center", **index)
+        axes.text(across / 2, down + 0.9, compared.axes[-1], ha="center", va="top", fontsize=7)
+        if expected.ndim > 1:
+            axes.text(-0.9, down / 2, compared.axes[-2], ha="right", va="center", rotation=90, fontsize=7)
+        _scale(axes, figure_id, across + margin + 0.2 / inch, 0.15 / inch, GAP, down, limit)
     return svg[0]
+
+
+def _scale(axes, figure_id: str, left: float, width: float, top: float, bottom: float, limit: float) -> None:
+    """The colour scale as a strip of ``SCALE_BANDS`` bands from +limit (top) to -limit, labelled at both ends and 0,
+    drawn in the panels' own axes (a colorbar's axes of its own would double a small figure's time)."""
+    values = np.linspace(limit, -limit, SCALE_BANDS)[:, np.newaxis]
+    strip = axes.pcolormesh([left, left + width], np.linspace(top, bottom, SCALE_BANDS + 1), values, cmap=CMAP, vmin=-limit, vmax=limit)
+    strip.set_gid(f"{figure_id}-scale")
+    for y, value in ((top, limit), ((top + bottom) / 2, 0.0), (bottom, -limit)):
+        axes.text(left + 1.4 * width, y, f"{value:.3g}", ha="left", va="center", fontsize=6)
 
 
 def draws_over_time(compared: Compared) -> bool:
@@ -155,17 +176,26 @@ def hidden_state(compared: Compared, figure_id: str) -> str:
     steps, units = compared.expected.shape[1:]
     first = max(0, min(unit - MAX_UNITS // 2, units - MAX_UNITS))
     x = np.arange(steps)
-    with _drawing(figure_id, 5.0, 2.4) as (figure, svg):
-        axes = figure.add_axes((0.12, 0.2, 0.68, 0.68))
+    with _drawing(figure_id, 5.0, 2.2) as (figure, svg):
+        axes = figure.add_axes((0.12, 0.2, 0.72, 0.74))
         for j in range(first, min(units, first + MAX_UNITS)):
             line = {"marker": "o", "markersize": 3, "color": f"C{j % 10}"}
             axes.plot(x, compared.expected[row, :, j], linestyle="--", gid=f"{figure_id}-expected-unit-{j}", **line)
-            axes.plot(x, compared.received[row, :, j], linestyle="-", gid=f"{figure_id}-received-unit-{j}", label=f"unit {j}", **line)
-        axes.set_xlabel(compared.axes[1])
+            axes.plot(x, compared.received[row, :, j], linestyle="-", gid=f"{figure_id}-received-unit-{j}", **line)
+            # each unit named at its line's end: a legend's box costs as much to lay out as the rest of the figure
+            axes.annotate(
+                f"unit {j}",
+                (x[-1], compared.received[row, -1, j]),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                color=line["color"],
+                fontsize=6,
+            )
+        axes.set_xlabel(f"{compared.axes[1]} ({compared.axes[0]} {row})")
         axes.set_ylabel(compared.name)
         axes.set_xticks(x if steps <= 16 else x[:: steps // 8])
-        axes.set_title(f"{compared.axes[0]} {row}: expected dashed, received solid")
-        axes.legend(fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        axes.yaxis.get_major_locator().set_params(nbins=4)
     return svg[0]
 
 
@@ -183,6 +213,18 @@ def score_histogram(bars: list[dict]) -> str:
         axes.set_title("Score distribution")
         axes.yaxis.get_major_locator().set_params(integer=True)
     return svg[0]
+
+
+def drawings(problem: str, check: str, compared: Compared) -> list[tuple[str, str]]:
+    """The pictures of a failed check's comparison, as (kind, figure id): its heatmaps, and for a hidden state over the
+    steps its lines too."""
+    figure = figure_id(problem, check)
+    return [("heatmaps", figure)] + ([("hidden_state", f"{figure}-time")] if draws_over_time(compared) else [])
+
+
+def draw(kind: str, compared: Compared, figure: str) -> str:
+    """The picture of ``kind`` (one of ``drawings``'s) as SVG text."""
+    return {"heatmaps": heatmaps, "hidden_state": hidden_state}[kind](compared, figure)
 
 
 _ID = re.compile(r"[^A-Za-z0-9_-]+")
