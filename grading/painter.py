@@ -117,6 +117,11 @@ def drawn(kind: str, figure: str, compared: Compared) -> str | None:
     return None if painter is None else painter.drawn(kind, figure, compared)
 
 
+def running() -> Painter | None:
+    """This process's painter, if it started one that is alive."""
+    return _painter.running()
+
+
 def stop() -> None:
     """End this process's painter, if it started one, and wait for it (one inherited through a fork is left alone)."""
     _painter.stop()

@@ -62,8 +62,21 @@ def test_a_grading_killed_mid_run_leaves_no_process_behind(tmp_path):
         run.close()
 
 
+def test_a_grading_killed_while_its_painter_draws_leaves_no_process_behind(tmp_path):
+    run = Subreaper(grader("grade", FIXTURES / "bug_no_dh_carry.py", "--out", tmp_path, "--max-examples", 10), output=None)
+    painting = lambda: any("painter.serve" in command_line(pid) for pid in run.processes())  # noqa: E731
+    try:
+        assert run.wait_until(painting, 120), f"no painter started: {run.describe()}"
+        os.kill(run.pid, signal.SIGKILL)
+        assert run.exit_code() == -signal.SIGKILL
+        assert run.wait_until(lambda: not run.processes(), GRACE), f"left behind: {run.describe()}"
+    finally:
+        run.close()
+
+
 def test_a_grading_that_ended_has_waited_for_every_process_it_started(tmp_path):
-    run = Subreaper(grader("grade", FIXTURES / "ok_every_step.py", "--out", tmp_path, "--max-examples", 10), output=None)
+    # a failing submission: its pictures are drawn by the painter, which the grader ends too
+    run = Subreaper(grader("grade", FIXTURES / "bug_dwh_uses_h_t.py", "--out", tmp_path, "--max-examples", 10), output=None)
     try:
         assert run.exit_code() == 0
         assert run.processes() == [], f"still running after the grader exited: {run.describe()}"
