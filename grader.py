@@ -341,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         from grading.reports.terminal import print_summary
 
-        report = check(args.path, settings=_settings(args))
+        report = check(args.path, settings=_settings(args), pictures=args.html is not None)
         print_summary(report)
         if args.html is not None:
             print(f"report.html: {_write_html(report, Path(args.html))}")

@@ -98,9 +98,11 @@ class _Grading:
         diagnose: bool,
         started: float,
         mode: str = interface.ADAPT,
+        pictures: bool = False,
     ):
         self.assignment, self.submission, self.runs, self.limits = assignment, submission, runs, limits
         self.mode = mode
+        self.pictures = pictures  # whether report.html will be written: its pictures are then drawn as failures come
         self.interfaces: dict[str, interface.Interface] = {}  # class -> how the checks call it (``grading.interface``)
         self.killed_probing: set[str] = set()  # classes whose probing was killed from outside once already
         self.use_torch, self.progress = use_torch, progress
@@ -294,7 +296,8 @@ class _Grading:
             now = time.monotonic()
             self.session.deadline = now + max(self.deadline - now, 0.0) / len(still)
             self._sweep(problem, [spec for spec in problem.checks if spec.torch == torch_round], outcomes[problem.id], crashes[problem.id])
-            _order_pictures(problem, outcomes[problem.id])
+            if self.pictures:
+                _order_pictures(problem, outcomes[problem.id])
         for problem in graded:
             self._fill_not_run(problem, outcomes[problem.id], crashes[problem.id])
         self._diagnose_all(graded, outcomes)
@@ -536,15 +539,17 @@ def score(
     diagnose: bool = True,
     started: float | None = None,
     interface_mode: str = interface.ADAPT,
+    pictures: bool = False,
 ) -> Report:
     """Grade ``submission`` against ``assignment``; always returns a Report.
 
     ``diagnose`` names the known mistake behind each failed check (``grading.diagnose``). ``started`` (time.monotonic)
-    is when reading the submission began: its time limit and the report's seconds count from there.
+    is when reading the submission began: its time limit and the report's seconds count from there. ``pictures``: a
+    report.html will be written, so have the painter draw each wrong array as soon as its check fails (``grading.painter``).
     """
     started = time.monotonic() if started is None else started
     draw_alike()  # the same seed, the same cases, whatever this process has loaded
-    grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose, started, interface_mode)
+    grading = _Grading(assignment, submission, runs, limits, use_torch, progress, diagnose, started, interface_mode, pictures)
     try:
         why_not = grading.load()
         if why_not:

@@ -119,9 +119,13 @@ def grade(
     settings: Settings | None = None,
     out: str | Path | None = None,
     hide: tuple[str | Path, ...] = (),
+    pictures: bool | None = None,
     **options,
 ) -> Report:
     """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given.
+
+    ``pictures``: whether the caller will write report.html (by default, when ``out`` is given), so that its pictures
+    are drawn while the grading goes on.
 
     ``settings``: how (``Settings()`` if None); ``assignment`` and ``options`` (``seed=3``, any field of Settings)
     change it for this call. Without an assignment, it is chosen from the classes the submission defines, and the
@@ -155,6 +159,7 @@ def grade(
         use_torch=settings.use_torch,
         started=started,
         interface_mode=settings.interface,
+        pictures=out is not None if pictures is None else pictures,
     )
     if out is not None:
         write_all(report, out)

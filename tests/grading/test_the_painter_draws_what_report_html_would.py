@@ -4,14 +4,16 @@ report.html would draw itself; a painter that died, or a picture never ordered, 
 import os
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from checks.results import Compared
-from grading import painter
+from grading import api, painter
 from grading.reports import pictures
 
+SPRINT = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
 RNG = np.random.default_rng(7)
 EXPECTED = RNG.uniform(-1, 1, (2, 3, 4))
 HIDDEN = Compared.kept(
@@ -56,13 +58,13 @@ def test_a_painter_that_died_leaves_each_picture_to_be_drawn_here(fresh_painter)
     assert painter.drawn("heatmaps", "problem3-c", GRADIENT) == pictures.draw("heatmaps", GRADIENT, "problem3-c")
 
 
-def test_a_passing_grading_orders_nothing_and_starts_no_painter(fresh_painter):
-    from grading import api
+def test_a_passing_grading_orders_nothing_and_starts_no_painter(fresh_painter, tmp_path):
+    report = api.grade(SPRINT / "ok_every_step.py", "dic-sprint22", out=tmp_path, max_examples=10, use_torch=False)
+    assert report.all_passed and (tmp_path / "report.html").is_file() and painter.running() is None
 
-    report = api.grade(
-        os.path.join(os.path.dirname(__file__), "..", "fixtures", "dic_sprint22", "ok_every_step.py"),
-        "dic-sprint22",
-        max_examples=10,
-        use_torch=False,
-    )
-    assert report.all_passed and painter.running() is None
+
+def test_a_failing_grading_has_its_pictures_drawn_only_when_report_html_will_be_written(fresh_painter, tmp_path):
+    api.grade(SPRINT / "bug_dwh_uses_h_t.py", "dic-sprint22", max_examples=10, use_torch=False)
+    assert painter.running() is None  # no report.html: nothing to draw
+    api.grade(SPRINT / "bug_dwh_uses_h_t.py", "dic-sprint22", out=tmp_path, max_examples=10, use_torch=False)
+    assert painter.running() is not None and 'data-check="problem3.backward_dWh"' in (tmp_path / "report.html").read_text()
