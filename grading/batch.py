@@ -241,7 +241,7 @@ def grade_one(item: tuple[Entry, str], submitted: float, *, settings: Settings, 
     entry, print_ = item
     began = time.time()
     hide = (entry.path.parent, out)  # every student's submission and every report
-    report = grade(entry.path, settings=settings, hide=hide, pictures=True)
+    report = grade(entry.path, settings=settings, hide=hide)  # pictures drawn as its reports are: the jobs use every core
     placed = dict(host=socket.gethostname(), worker=f"process {os.getpid()}", waited=round(max(0.0, began - submitted), 3))
     return dataclasses.replace(store(entry, out, render(report), print_, settings, isolated), **placed)
 

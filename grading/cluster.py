@@ -170,7 +170,7 @@ def grade_parcel(
         if differ:
             return json.dumps({**placed, "refused": f"this Dask worker runs other versions of {', '.join(differ)} than the driver"})
         with tempfile.TemporaryDirectory(prefix="rnn-grader-") as folder:
-            report = grade(unpack(parcel, folder), settings=settings, hide=(folder, *hide), pictures=True)
+            report = grade(unpack(parcel, folder), settings=settings, hide=(folder, *hide))
         texts = render(dataclasses.replace(report, submission=shown_as))
         return json.dumps({**placed, "isolated": walls.isolated, "files": texts})
 

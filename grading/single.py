@@ -125,7 +125,8 @@ def grade(
     """Grade the submission at ``path`` (a .py file, a notebook or a folder); write the reports to ``out`` if given.
 
     ``pictures``: whether the caller will write report.html (by default, when ``out`` is given), so that its pictures
-    are drawn while the grading goes on.
+    are drawn by the painter while the grading goes on. A batch leaves it off: its jobs keep every core busy already,
+    and each report.html draws its own pictures.
 
     ``settings``: how (``Settings()`` if None); ``assignment`` and ``options`` (``seed=3``, any field of Settings)
     change it for this call. Without an assignment, it is chosen from the classes the submission defines, and the

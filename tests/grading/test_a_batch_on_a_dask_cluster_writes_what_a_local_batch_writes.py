@@ -203,6 +203,7 @@ def test_a_dask_worker_with_other_versions_than_the_driver_refuses_to_grade(dask
     assert said["refused"] == "this Dask worker runs other versions of numpy than the driver"
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_the_command_line_grades_on_a_local_cluster_of_its_own(tmp_path):
     cohort = tmp_path / "cohort"
     cohort.mkdir()

@@ -51,6 +51,7 @@ def gradebook(out):
         return {row["student"]: row for row in csv.DictReader(f)}
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_the_batch_gives_each_submission_the_score_it_gets_alone(cohort, graded):
     result, out = graded
     for entry in sorted(cohort.iterdir()):
@@ -109,6 +110,7 @@ def test_summary_htmls_histogram_draws_each_bar_as_tall_as_its_count(graded):
     assert [round(h / max(heights) * tallest, 6) for h in heights] == counts and sum(counts) == 7
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_a_rerun_skips_every_unchanged_submission_and_regrades_a_changed_one(cohort, graded, tmp_path):
     _, out = graded
     again = api.batch(cohort, out=out, jobs=2, **SETTINGS)

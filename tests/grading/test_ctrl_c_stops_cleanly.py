@@ -80,6 +80,7 @@ def test_a_batch_stopped_by_ctrl_c_keeps_what_it_finished_and_says_so_in_one_lin
     assert left == set(), "processes of the batch still run after it exited"
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_a_batch_on_a_local_dask_cluster_stopped_by_ctrl_c_keeps_what_it_finished_and_leaves_no_process(tmp_path):
     pytest.importorskip("distributed")
     cohort, out = tmp_path / "cohort", tmp_path / "out"

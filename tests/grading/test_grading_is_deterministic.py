@@ -1,5 +1,6 @@
 """The same submission with the same seed gets the same report, counterexamples included, in any process."""
 
+import pytest
 import json
 import subprocess
 import sys
@@ -30,6 +31,7 @@ def test_two_runs_with_the_same_seed_write_the_same_report(tmp_path):
     assert any(c.get("counterexample") for p in first["problems"] for c in p["checks"])
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_the_seed_is_recorded_and_the_bug_found_whatever_the_seed(tmp_path):
     default, other = graded(tmp_path, "a"), graded(tmp_path, "c", "--seed", "7")
     assert (default["seed"], other["seed"]) == (0, 7)
@@ -46,6 +48,7 @@ def test_a_submission_graded_after_a_classmate_with_the_same_bug_gets_the_report
     assert (after["score"], after["problems"]) == (alone["score"], alone["problems"])
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_a_course_of_functions_gets_the_same_report_and_counterexamples_in_two_processes(tmp_path):
     buggy = ROOT / "tests" / "fixtures" / "cs231n" / "bug_gate_order_ifgo.py"
     reports = []

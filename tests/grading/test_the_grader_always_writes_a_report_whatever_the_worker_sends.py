@@ -147,6 +147,7 @@ def _reports_are_readable(folder: Path) -> dict:
     return json.loads((folder / "report.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_a_grading_ends_with_its_reports_and_no_more_points_than_its_answers_earned(honest, tmp_path):
     # 40 gradings, their tampering drawn by seeded generators, not by Hypothesis: a grading runs Hypothesis itself,
     # which must not be nested.
