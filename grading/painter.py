@@ -51,7 +51,8 @@ class Painter:
         self.done: dict[str, str | None] = {}  # key -> SVG text, or None when the painter could not draw it
         self.changed = threading.Condition()
         self.closed = False
-        threading.Thread(target=self._read, name="painter replies", daemon=True).start()
+        self.reader = threading.Thread(target=self._read, name="painter replies", daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         answered = 0
@@ -83,8 +84,7 @@ class Painter:
         try:
             protocol.send(self.to_painter, message, timeout=WAIT_SECONDS)
         except (protocol.ProtocolError, OSError):
-            with self.changed:
-                self.done[wanted] = None
+            self.close()  # a frame half sent leaves the channel unreadable: report.html draws whatever was not drawn
 
     def drawn(self, kind: str, figure: str, compared: Compared) -> str | None:
         """The picture if it was ordered, once drawn; None if it was not, or could not be drawn in time."""
@@ -99,6 +99,12 @@ class Painter:
         return self.owner == os.getpid() and self.process.poll() is None
 
     def close(self) -> None:
+        """End the process, then, once the reader has seen the channel close, the pipes: the reader never reads from a
+        descriptor that was closed (and perhaps reused) under it."""
+        self.process.kill()
+        self.process.wait()
+        if self.reader is not threading.current_thread():
+            self.reader.join(timeout=WAIT_SECONDS)
         end_process(self.process, self.to_painter, self.from_painter)
 
 
