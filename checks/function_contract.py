@@ -72,8 +72,13 @@ def size(token: str, dims: Mapping[str, int]) -> int:
 
 
 def axis_names(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Each shape token with what its letter stands for: ("N", "T", "H") -> ("N (batch)", "T (steps)", "H (hidden)")."""
-    return tuple(f"{t} ({LETTERS[t]})" if t in LETTERS else t for t in tokens)
+    """Each shape token with what its letter stands for: ("N", "T", "4H") -> ("N (batch)", "T (steps)", "4H (4·hidden)")."""
+    named = []
+    for token in tokens:
+        match = _TOKEN.match(token)
+        count, letter = match.groups() if match else ("", "")
+        named.append(f"{token} ({count + '·' if count else ''}{LETTERS[letter]})" if letter in LETTERS and letter else token)
+    return tuple(named)
 
 
 def shape_of(tokens: tuple[str, ...], dims: Mapping[str, int]) -> tuple[int, ...]:
