@@ -124,6 +124,7 @@ def test_a_rerun_skips_every_unchanged_submission_and_regrades_a_changed_one(coh
     assert api.batch(changed, out=out, jobs=2, force=True, **SETTINGS).graded == 7
 
 
+@pytest.mark.slow  # end to end and long: CI runs it with -m slow
 def test_a_batch_killed_halfway_loses_nothing_and_a_rerun_completes_the_gradebook(tmp_path):
     folder = tmp_path / "cohort"
     folder.mkdir()

@@ -58,7 +58,11 @@ def test_every_cell_gradient_matches_finite_differences(model, data):
     assert_close(numeric, flat, atol=floor, rtol=RTOL, name="grads")
 
 
-@pytest.mark.parametrize("model", STACK_MODELS, ids=stack_id)
+DEEPEST = [pytest.param(m, marks=pytest.mark.slow) if m[2] == 3 and m[3] else m for m in STACK_MODELS]
+"""The 3-layer bidirectional stacks (a few seconds each) run with -m slow; 2 layers both ways and 3 forward compose the same."""
+
+
+@pytest.mark.parametrize("model", DEEPEST, ids=stack_id)
 @settings(max_examples=10)
 @given(data=st.data())
 def test_every_stack_gradient_matches_finite_differences(model, data):
