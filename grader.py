@@ -8,6 +8,7 @@
                                 [--scheduler tcp://HOST:8786 | local:N]     on a Dask cluster
                                 [--similarity-threshold PCT]                similar pairs listed in the summary
     python grader.py similar FOLDER --out DIR [--grades OUT] [--against EARLIER ...]   similar submissions alone
+    python grader.py gradescope --assignment A --out autograder.zip [--seed-file F] [--hidden-details after_due_date]
     python grader.py list                                        the assignments
 
 The command line only: it parses the options into a ``Settings``, calls the Python API (``grading.api``:
@@ -199,6 +200,21 @@ def _parser() -> argparse.ArgumentParser:
     ci_cmd.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help=f"assignment name (default {DEFAULT_ASSIGNMENT})")
     ci_cmd.add_argument("--fail-under", type=_percent, default=0.0, help="fail the job below this percentage (default 0)")
     ci_cmd.add_argument("--grader-source", default=None, help="the pip requirement the workflow installs the grader from")
+    gradescope_cmd = commands.add_parser(
+        "gradescope", parents=[graded], help="write a Gradescope autograder zip (setup.sh, run_autograder, the settings)"
+    )
+    gradescope_cmd.add_argument("--assignment", required=True, help="assignment name (see `list`)")
+    gradescope_cmd.add_argument("--out", required=True, help="the zip to write, e.g. autograder.zip")
+    gradescope_cmd.add_argument("--seed", type=_seed, default=defaults.seed, help=f"seed of the generated cases (default {defaults.seed})")
+    gradescope_cmd.add_argument("--fail-under", type=_percent, default=None, help="say in the results when the score is below this")
+    gradescope_cmd.add_argument(
+        "--hidden-details",
+        choices=("visible", "after_due_date"),
+        default="visible",
+        help="after_due_date: show each check's points and details only after the due date (default visible)",
+    )
+    autograde_cmd = commands.add_parser("autograde", help="what a Gradescope autograder's run_autograder runs (see gradescope)")
+    autograde_cmd.add_argument("root", help="the autograder's root: source/, submission/ and results/ (Gradescope's /autograder)")
     commands.add_parser("list", help="list the assignments")
     return parser
 
@@ -308,8 +324,21 @@ def main(argv: list[str] | None = None) -> int:
             problems = ", ".join(f"{p.id} {p.max_score:g}{' bonus' if p.bonus else ''}" for p in spec.problems)
             print(f"{name}  {spec.title}\n    {problems}")
         return 0
-    if args.assignment is not None and args.assignment not in assignments.names():
+    if getattr(args, "assignment", None) is not None and args.assignment not in assignments.names():
         parser.error(f"unknown assignment {args.assignment!r}; known: {', '.join(assignments.names())}")
+    if args.command == "gradescope":
+        from grading import gradescope  # noqa: PLC0415
+
+        settings = _settings(args)
+        made = gradescope.build(args.out, settings, secret=settings.secret, fail_under=args.fail_under, hidden_details=args.hidden_details)
+        print(f"{made}: a Gradescope autograder for {args.assignment}; upload it as the assignment's autograder zip")
+        return 0
+    if args.command == "autograde":
+        from grading import gradescope  # noqa: PLC0415
+
+        data = gradescope.autograde(args.root)
+        print(f"score {data['score']:g}; {Path(args.root) / gradescope.RESULTS} written")
+        return 0
     if args.command == "ci-template":
         from grading import ci
 

@@ -4,11 +4,13 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from grading import api
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dic_sprint22"
+GRADESCOPE_SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "gradescope" / "results.schema.json"
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +51,7 @@ def test_gradescope_results_have_the_fields_gradescope_reads(out):
         assert {"name", "score", "max_score", "status", "output", "output_format", "visibility"} <= set(test)
         assert test["status"] in ("passed", "failed") and test["output_format"] == "md"
     assert sum(t["max_score"] for t in results["tests"]) == 100
+    jsonschema.validate(results, json.loads(GRADESCOPE_SCHEMA.read_text()))  # written from Gradescope's specification
 
 
 def test_the_markdown_report_has_a_problem_table_then_each_failure_with_input_and_hint(out):
