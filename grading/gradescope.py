@@ -157,6 +157,7 @@ def autograde(root: str | Path) -> dict:
 
     started = time.monotonic()
     root = Path(root)
+    data = _failed_closed("the grading stopped before it finished", started)  # what is written if it is stopped
     try:
         chosen = json.loads((root / "source" / "settings.json").read_text(encoding="utf-8"))
         secret = (root / "source" / chosen["seed_file"]).read_text(encoding="utf-8") if chosen.get("seed_file") else None
@@ -167,13 +168,15 @@ def autograde(root: str | Path) -> dict:
         else:
             report = grade(submission, settings=settings, hide=(root / "source", root / "results"))
             data = results(report, visibility=chosen.get("hidden_details", "visible"), fail_under=chosen.get("fail_under"))
-            data["output"] = f"Graded by rnn-grader {version()} in Gradescope's container, as root.\n\n{data['output']}"
+            who = "as root" if os.geteuid() == 0 else f"as user {os.geteuid()}"
+            data["output"] = f"Graded by rnn-grader {version()} in Gradescope's container, {who}.\n\n{data['output']}"
             data["execution_time"] = round(time.monotonic() - started, 3)
     except Exception as error:  # noqa: BLE001 - a results.json is always written: 0 points, and why
         data = _failed_closed(f"the grader failed ({type(error).__name__}: {error})", started)
-    target = root / RESULTS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    temporary.replace(target)
+    finally:
+        target = root / RESULTS
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        temporary.replace(target)
     return data

@@ -33,7 +33,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], numbers: tuple[
 def _student(row) -> str:
     """The student's name, linked to their report.html when one was written."""
     name = escape(row.student)
-    return f'<a href="{escape(quote(row.student))}/report.html">{name}</a>' if row.reported else name
+    return f'<a href="{escape(quote(row.student, safe=""))}/report.html">{name}</a>' if row.reported else name
 
 
 def summary_html(result, settings) -> str:
