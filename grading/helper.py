@@ -8,11 +8,14 @@ belongs to the parent: ``stop`` leaves it alone there, and the child's first ``g
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, Protocol, TypeVar
+
+from grading import protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOTSTRAP = (
@@ -48,6 +51,25 @@ def start_process(module: str) -> tuple[subprocess.Popen, int, int]:
     os.close(to_helper_r)
     os.close(from_helper_w)
     return process, to_helper, from_helper
+
+
+def detached(parent: int | None) -> None:
+    """A helper process's first step: a terminal's Ctrl-C is the grader's to handle, and the grader's end, however it
+    comes, kills it (``parent``: the grader's pid)."""
+    from grading.zygote import die_with_parent  # noqa: PLC0415 - only a helper's process needs it
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(signal.SIGKILL, parent=parent)
+
+
+def answer_until_closed(read_fd: int, write_fd: int, answer: Callable[[dict], dict]) -> None:
+    """A helper's loop: each request read from ``read_fd`` answered on ``write_fd``, until the grader closes the channel."""
+    while True:
+        try:
+            message = protocol.receive(read_fd)
+        except protocol.ChannelClosed:
+            return
+        protocol.send(write_fd, answer(message))
 
 
 def end_process(process: subprocess.Popen, *fds: int) -> None:

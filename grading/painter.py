@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
 import threading
 
 from checks.results import Compared
 from grading import protocol
-from grading.helper import Helper, end_process, start_process
+from grading.helper import Helper, answer_until_closed, detached, end_process, start_process
 
 WAIT_SECONDS = 20.0
 """How long report.html waits for a picture the painter was asked for before drawing it itself."""
@@ -135,10 +134,7 @@ def stop() -> None:
 
 def serve(read_fd: int, write_fd: int, *, parent: int | None = None) -> None:
     """The painter's side: import matplotlib, then draw each request until the grader closes the channel or ends."""
-    from grading.zygote import die_with_parent  # noqa: PLC0415 - only the painter's process needs it
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
-    die_with_parent(signal.SIGKILL, parent=parent)
+    detached(parent)
     from grading.reports import pictures  # noqa: PLC0415
 
     try:
@@ -163,9 +159,4 @@ def serve(read_fd: int, write_fd: int, *, parent: int | None = None) -> None:
         except Exception as error:  # noqa: BLE001 - report.html draws this one itself
             return {"error": f"{type(error).__name__}: {error}"}
 
-    while True:
-        try:
-            message = protocol.receive(read_fd)
-        except protocol.ChannelClosed:
-            return
-        protocol.send(write_fd, answer(message))
+    answer_until_closed(read_fd, write_fd, answer)

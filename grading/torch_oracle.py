@@ -19,12 +19,11 @@ over two pipes:
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
 from checks.torch_run import TorchRun
 from grading import protocol
-from grading.helper import Helper, end_process, start_process
+from grading.helper import Helper, answer_until_closed, detached, end_process, start_process
 
 ANSWER_SECONDS = 120.0
 """How long one answer may take, torch's import included; only a broken installation takes this long."""
@@ -114,10 +113,7 @@ def serve(read_fd: int, write_fd: int, *, parent: int | None = None) -> None:
 
     ``parent``: the grader's pid, whose end, however it comes, kills this process.
     """
-    from grading.zygote import die_with_parent  # noqa: PLC0415 - only the oracle's process needs it
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C is the grader's to handle
-    die_with_parent(signal.SIGKILL, parent=parent)
+    detached(parent)
     try:
         import torch  # noqa: PLC0415
 
@@ -138,9 +134,4 @@ def serve(read_fd: int, write_fd: int, *, parent: int | None = None) -> None:
         except Exception as error:  # noqa: BLE001 - a fault here fails the check that asked, not the grading
             return {"error": f"{type(error).__name__}: {error}"}
 
-    while True:
-        try:
-            message = protocol.receive(read_fd)
-        except protocol.ChannelClosed:
-            return
-        protocol.send(write_fd, answer(message))
+    answer_until_closed(read_fd, write_fd, answer)
